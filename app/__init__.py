@@ -1,0 +1,1 @@
+"""Dial112: back end for India's 112 emergency control rooms."""

@@ -1,0 +1,147 @@
+"""The `dial112` command: database, seed, serve, tokens, triage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import ROOT, get_settings
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True, help="Dial112 emergency dispatch service.")
+db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
+cli.add_typer(db_cli, name="db")
+
+
+def _alembic(action: str, revision: str) -> None:
+    from alembic.config import Config
+
+    from alembic import command
+    from app.database import database_url_or_embedded
+
+    settings = get_settings()
+    with database_url_or_embedded(settings.database_url, settings.data_dir) as url:
+        config = Config(str(ROOT / "alembic.ini"))
+        config.set_main_option("script_location", str(ROOT / "alembic"))
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        getattr(command, action)(config, revision)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default head)."""
+    _alembic("upgrade", revision)
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()] = "base") -> None:
+    """Revert migrations down to REVISION (default base)."""
+    _alembic("downgrade", revision)
+
+
+async def _seed(url: str, geography_dir: Path, demo: bool) -> str:
+    from app.database import create_pool, transaction
+    from app.repositories import units as units_repo
+    from app.services.demo_fleet import demo_fleet
+    from app.services.geography import read_collection, seed_geography
+
+    pool = await create_pool(url, 1, 2)
+    try:
+        async with transaction(pool) as conn:
+            n_districts, n_zones = await seed_geography(conn, geography_dir)
+            message = f"seeded {n_districts} districts, {n_zones} urban zones"
+            if demo:
+                districts = read_collection(geography_dir / "districts.geojson")["features"]
+                zones_path = geography_dir / "urban_zones.geojson"
+                zones = read_collection(zones_path)["features"] if zones_path.exists() else []
+                fleet = demo_fleet(districts, zones)
+                await units_repo.upsert_demo_units(
+                    conn, [(u.callsign, u.type, u.district, u.lat, u.lon) for u in fleet]
+                )
+                message += f", {len(fleet)} demo units"
+        return message
+    finally:
+        await pool.close()
+
+
+@cli.command()
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="also load the demo fleet")] = False,
+) -> None:
+    """Load districts, urban zones and default targets (idempotent); --demo adds a demo fleet."""
+    from app.database import database_url_or_embedded
+
+    settings = get_settings()
+    with database_url_or_embedded(settings.database_url, settings.data_dir) as url:
+        typer.echo(asyncio.run(_seed(url, settings.geography_dir, demo)))
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes sharing one database")] = 1,
+) -> None:
+    """Serve the API (embedded PostgreSQL when DATABASE_URL is unset)."""
+    import uvicorn
+
+    from app.database import database_url_or_embedded
+
+    settings = get_settings()
+    with database_url_or_embedded(settings.database_url, settings.data_dir):
+        get_settings.cache_clear()  # workers and this process must see the embedded DATABASE_URL
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_level="info",
+            timeout_graceful_shutdown=5,
+        )
+
+
+@cli.command()
+def token(
+    role: Annotated[str, typer.Option(help="operator, responder, supervisor, analyst or admin")],
+    unit: Annotated[int | None, typer.Option(help="unit id (responder tokens)")] = None,
+    district: Annotated[str | None, typer.Option(help="district the holder works for")] = None,
+    subject: Annotated[str | None, typer.Option(help="who holds it (written into the event log)")] = None,
+    ttl_hours: Annotated[float | None, typer.Option(help="lifetime in hours")] = None,
+) -> None:
+    """Print a signed bearer token."""
+    from app.security import issue_token, utcnow
+
+    settings = get_settings()
+    try:
+        value = issue_token(
+            settings.signing_key,
+            role,
+            ttl=timedelta(hours=ttl_hours or settings.token_ttl_hours),
+            now=utcnow(),
+            unit_id=unit,
+            district=district,
+            subject=subject,
+        )
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(value)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        get_settings()
+    except ValueError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    cli()

@@ -1,0 +1,91 @@
+"""Every setting of the service, in one typed class (env prefix DIAL112_, plus DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-insecure-secret-key-do-not-deploy"
+
+UnitType = Literal["police_erv", "ambulance", "fire_tender", "women_safety", "child_protection"]
+UNIT_TYPES: tuple[str, ...] = ("police_erv", "ambulance", "fire_tender", "women_safety", "child_protection")
+SERVICES: tuple[str, ...] = ("police", "fire", "medical", "women", "child")
+
+
+class Settings(BaseSettings):
+    """Service configuration; see the README's Configuration section for each setting."""
+
+    model_config = SettingsConfigDict(env_prefix="DIAL112_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "production"
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    analytics_database_url: str | None = None
+    data_dir: Path = ROOT / ".data"
+    geography_dir: Path = Path(__file__).resolve().parent / "geodata" / "chhattisgarh"
+    secret_key: str | None = None
+    token_ttl_hours: float = 12.0
+    db_pool_min: int = 2
+    db_pool_max: int = 16
+
+    # Dispatch policy (domain.md "Choosing the unit").
+    circuity: float = 1.3
+    speed_urban_kmh: float = 25.0
+    speed_rural_kmh: float = 40.0
+    turnout_seconds: dict[str, float] = {
+        "police_erv": 60.0,
+        "ambulance": 60.0,
+        "fire_tender": 80.0,
+        "women_safety": 60.0,
+        "child_protection": 90.0,
+    }
+    stale_position_minutes: float = 30.0
+    candidates_per_type: int = 5
+    # Which unit types serve a service, in order of preference only as a fallback; the ETA decides.
+    service_unit_types: dict[str, list[str]] = {
+        "police": ["police_erv"],
+        "fire": ["fire_tender"],
+        "medical": ["ambulance"],
+        "women": ["women_safety", "police_erv"],
+        "child": ["child_protection", "police_erv"],
+    }
+    # Secondary services that get a unit of their own (others are noted on the incident only).
+    secondary_gets_unit: list[str] = ["police", "medical", "fire"]
+    border_km: float = 20.0
+    duplicate_radius_m: float = 300.0
+    duplicate_window_minutes: float = 15.0
+    max_text_length: int = 4000
+    max_clock_skew_seconds: float = 120.0
+    max_speed_kmh: float = 250.0
+    ack_timeout_seconds: float = 60.0
+    ack_check_interval_seconds: float = 2.0
+    sse_heartbeat_seconds: float = 15.0
+    women_review_hours: float = 24.0
+
+    @model_validator(mode="after")
+    def _secret_required_outside_development(self) -> Settings:
+        if not self.secret_key:
+            if self.env == "production":
+                raise ValueError(
+                    "DIAL112_SECRET_KEY must be set (or DIAL112_ENV=development for a local dev secret)"
+                )
+            self.secret_key = DEV_SECRET
+        elif self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError("DIAL112_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def signing_key(self) -> str:
+        """The token signing secret (always set after validation)."""
+        assert self.secret_key is not None
+        return self.secret_key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,68 @@
+"""create_app(): lifespan, routers, error handlers — nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.config import Settings, get_settings
+from app.database import create_pool
+from app.errors import DomainError
+from app.routers import health, units
+from app.services.geography import load_service_area
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field(tuple(e.get("loc", ()))), "problem": str(e.get("msg", "invalid"))}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['problem']}" for e in errors)
+    return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The Dial112 ASGI application."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.database_url:
+            raise RuntimeError("DATABASE_URL is not set: start the service with `dial112 serve`")
+        app.state.pool = await create_pool(settings.database_url, settings.db_pool_min, settings.db_pool_max)
+        try:
+            async with app.state.pool.acquire() as conn:
+                app.state.area = await load_service_area(conn)
+            yield
+        finally:
+            await app.state.pool.close()
+
+    app = FastAPI(
+        title="Dial112",
+        version="0.1.0",
+        description="Back end for India's 112 emergency control rooms.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.area = None
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(health.router)
+    app.include_router(units.router)
+    return app

@@ -1,0 +1,84 @@
+"""Reusable dependencies: the unit of work, the caller, and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.config import Settings
+from app.database import as_connection
+from app.dispatch.geography import ServiceArea
+from app.errors import DomainError, Forbidden, Unavailable
+from app.security import InvalidToken, Principal, read_token
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class Unauthorized(DomainError):
+    """No token, or a token we did not sign / that expired."""
+
+    status_code = 401
+
+
+def settings_dep(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(settings_dep)]
+
+
+async def current_principal(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller named by the bearer token; 401 without a valid one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
+    try:
+        return read_token(settings.signing_key, credentials.credentials)
+    except InvalidToken as exc:
+        raise Unauthorized(f"invalid token: {exc}") from exc
+
+
+def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency that admits only the given roles (403 otherwise)."""
+
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
+        return principal
+
+    return check
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """One transaction per request, committed before the response is sent (scope="function")."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn, conn.transaction():
+        yield as_connection(conn)
+
+
+Db = Annotated[asyncpg.Connection, Depends(unit_of_work, scope="function")]
+Operator = Annotated[Principal, Depends(require("operator", "admin"))]
+OperatorOrSupervisor = Annotated[Principal, Depends(require("operator", "supervisor", "admin"))]
+Supervisor = Annotated[Principal, Depends(require("supervisor", "admin"))]
+Analyst = Annotated[Principal, Depends(require("supervisor", "analyst", "admin"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+AnyRole = Annotated[Principal, Depends(current_principal)]
+
+
+def service_area(request: Request) -> ServiceArea:
+    """The loaded geography; 503 until `dial112 seed` has run."""
+    area: ServiceArea | None = request.app.state.area
+    if area is None:
+        raise Unavailable("geography not loaded: run `dial112 seed`")
+    return area
+
+
+Area = Annotated[ServiceArea, Depends(service_area)]

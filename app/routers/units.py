@@ -1,0 +1,35 @@
+"""Fleet endpoints: register and list units."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.routers.deps import Admin, Area, Db, OperatorOrSupervisor, SettingsDep
+from app.schemas.units import UnitCreate, UnitFilter, UnitRead
+from app.security import utcnow
+from app.services import units as units_service
+
+router = APIRouter(prefix="/api/v1/units", tags=["units"])
+
+
+@router.post("", status_code=201)
+async def create_unit(
+    body: UnitCreate, area: Area, db: Db, settings: SettingsDep, principal: Admin
+) -> UnitRead:
+    """Register a unit (admin); it starts `available`."""
+    now = utcnow()
+    row = await units_service.register_unit(db, body, area=area, settings=settings, actor=principal, now=now)
+    return units_service.unit_read(row, now, timedelta(minutes=settings.stale_position_minutes))
+
+
+@router.get("")
+async def list_units(
+    flt: Annotated[UnitFilter, Query()], db: Db, settings: SettingsDep, principal: OperatorOrSupervisor
+) -> list[UnitRead]:
+    """Units with status and last position, filtered by district, type and status."""
+    now = utcnow()
+    stale = timedelta(minutes=settings.stale_position_minutes)
+    return [units_service.unit_read(r, now, stale) for r in await units_service.list_units(db, flt)]

@@ -1,0 +1,48 @@
+"""Loading the deployment's geography: GeoJSON files into the database, and the database into memory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from app.dispatch.geography import Region, ServiceArea
+from app.dispatch.targets import DEFAULT_TARGET_MINUTES
+from app.repositories import geography as geo_repo
+
+
+def read_collection(path: Path) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection from a file."""
+    with path.open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    if data.get("type") != "FeatureCollection":
+        raise ValueError(f"{path}: not a GeoJSON FeatureCollection")
+    return data
+
+
+async def seed_geography(conn: asyncpg.Connection, geography_dir: Path) -> tuple[int, int]:
+    """Load districts.geojson and urban_zones.geojson (idempotent); returns the counts."""
+    districts = read_collection(geography_dir / "districts.geojson")["features"]
+    zones_path = geography_dir / "urban_zones.geojson"
+    zones = read_collection(zones_path)["features"] if zones_path.exists() else []
+    for feature in districts:
+        await geo_repo.upsert_district(conn, feature["properties"], feature["geometry"])
+    for feature in zones:
+        await geo_repo.upsert_urban_zone(conn, feature["properties"], feature["geometry"])
+    for area_type, minutes in DEFAULT_TARGET_MINUTES.items():
+        await geo_repo.ensure_default_target(conn, area_type, minutes, "system:seed")
+    return len(districts), len(zones)
+
+
+async def load_service_area(conn: asyncpg.Connection) -> ServiceArea | None:
+    """The service area as stored; None before `dial112 seed` has run."""
+    districts = await geo_repo.list_districts(conn)
+    if not districts:
+        return None
+    zones = await geo_repo.list_urban_zones(conn)
+    return ServiceArea(
+        [Region(r["name"], r["geometry"]) for r in districts],
+        [Region(r["name"], r["geometry"], r["district"]) for r in zones],
+    )
