@@ -1,0 +1,332 @@
+"""Rule-and-lexicon triage: phrase matching, negation, then role-based precedence."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
+from .normalize import BOUNDARY, tokens
+
+NEGATION_SCOPE = 3  # words a negator reaches ("koi bhi ghayal nahi", "no one is hurt")
+ADULT_AGE = 18
+CHILD_AGE_WEIGHT = 2.5  # an explicit age under 18 outweighs any noun ("daughter", "girl")
+MIN_CHILD_VICTIM = 0.5
+# Extra weight for the victim's service when a woman/child is the object of an offence; sized so it
+# beats the police weight the offence words themselves carry and the medical weight of injuries.
+VICTIM_BASE = 2.0
+VICTIM_PER_OFFENCE = 1.5
+CONFLICT_MARGIN = 0.75  # top-two scores closer than this: the operator should confirm
+MAX_EVIDENCE = 8
+# Ties are broken towards the service that protects the more vulnerable caller.
+TIE_ORDER = ("women", "child", "fire", "medical", "police")
+
+_PERSON_OFFENCES = ("violence", "harassment", "sexual", "dowry", "abduction", "threat", "missing")
+_ANIMAL_ATTACK: tuple[Mapping[str, float], Mapping[str, float]] = ({"medical": 2.0}, {"injury": 1.0})
+_WEAK_AS_ACCIDENT: tuple[Mapping[str, float], Mapping[str, float]] = (
+    {"medical": 2.5, "police": 1.5},
+    {"accident": 1.0},
+)
+
+
+@dataclass(frozen=True)
+class Triage:
+    """Result of triaging one call text."""
+
+    category: str | None
+    secondary: tuple[str, ...]
+    priority: int
+    confidence: float
+    evidence: tuple[str, ...]
+    needs_review: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists)."""
+        return {
+            "category": self.category,
+            "secondary": list(self.secondary),
+            "priority": self.priority,
+            "confidence": self.confidence,
+            "evidence": list(self.evidence),
+            "needs_review": self.needs_review,
+        }
+
+
+EMPTY = Triage(category=None, secondary=(), priority=2, confidence=0.0, evidence=(), needs_review=True)
+
+
+@dataclass(slots=True)
+class _Match:
+    start: int
+    end: int
+    entries: tuple[Entry, ...]
+    kind: str  # the entries' kind; a phrase listed as both a signal and a negator counts as signal
+    negated: bool = False
+
+
+def _kind(entries: tuple[Entry, ...]) -> str:
+    if len(entries) == 1:
+        return entries[0].kind
+    kinds = {e.kind for e in entries}
+    return "signal" if "signal" in kinds else sorted(kinds)[0]
+
+
+def _find_matches(lex: Lexicon, light_surf: list[str], canon: list[str]) -> list[_Match]:
+    """Greedy left-to-right longest-phrase matching; matched words are consumed."""
+    out: list[_Match] = []
+    n = len(canon)
+    by_first, phrases, short = lex.by_first, lex.phrases, lex.short
+    i = 0
+    while i < n:
+        tok = canon[i]
+        if tok == BOUNDARY:
+            i += 1
+            continue
+        keys = by_first.get(tok)
+        if keys is not None:
+            for key in keys:
+                k = len(key)
+                if k == 1 or tuple(canon[i : i + k]) == key:
+                    entries = phrases[key]
+                    out.append(_Match(i, i + k, entries, _kind(entries)))
+                    i += k
+                    break
+            else:
+                keys = None
+            if keys is not None:
+                continue
+        hit = short.get(light_surf[i]) or (lex.stem(tok) if len(tok) >= 3 else ())
+        if hit:
+            out.append(_Match(i, i + 1, hit, _kind(hit)))
+        i += 1
+    return out
+
+
+def _apply_negation(matches: list[_Match], canon: list[str]) -> None:
+    """Mark signal matches inside a negator's scope; clause boundaries stop the scope."""
+    starts = {m.start: m for m in matches if m.kind == "signal"}
+    for m in matches:
+        if m.kind == "negate_prev":
+            lo, hi = max(m.start - NEGATION_SCOPE, 0), m.start
+            for j in range(hi - 1, lo - 1, -1):
+                if canon[j] == BOUNDARY:
+                    lo = j + 1
+                    break
+        elif m.kind == "negate_next":
+            lo, hi = m.end, min(m.end + NEGATION_SCOPE, len(canon))
+            for j in range(lo, hi):
+                if canon[j] == BOUNDARY:
+                    hi = j
+                    break
+        else:
+            continue
+        for j in range(lo, hi):
+            other = starts.get(j)
+            if other is not None and other.end <= hi:
+                other.negated = True
+
+
+def _ages(lex: Lexicon, matches: list[_Match], canon: list[str]) -> tuple[list[int], list[int]]:
+    """Stated ages: (explicit, approximate).
+
+    Explicit: "<n> saal/years/बछर", "aged <n>", "उम्र <n>"; months or days count as 0. Approximate:
+    a number under 18 right after a person ("daughter, 11", "girl of about 13").
+    """
+    unit_at: dict[int, str] = {}
+    person_end: set[int] = set()
+    for m in matches:
+        for e in m.entries:
+            for role in ("age_unit", "age_unit_infant", "age_word"):
+                if role in e.roles:
+                    unit_at[m.start] = role
+            if "woman" in e.roles or "child" in e.roles:
+                person_end.add(m.end)
+    explicit: list[int] = []
+    approx: list[int] = []
+    for i, tok in enumerate(canon):
+        value = int(tok) if tok.isdecimal() and len(tok) <= 3 else lex.numbers.get(tok)
+        if value is None or value > 120:
+            continue
+        after = [unit_at.get(j) for j in (i + 1, i + 2)]
+        before = [unit_at.get(j) for j in (i - 1, i - 2)]
+        if "age_unit_infant" in after:
+            explicit.append(0)
+        elif "age_unit" in after or "age_word" in before[:1]:
+            explicit.append(value)
+        elif value < ADULT_AGE and (
+            "age_word" in before or (tok.isdecimal() and person_end & {i, i - 1, i - 2})
+        ):  # only digits: "एक लड़का" is "a boy", not a one-year-old
+            approx.append(value)
+    return explicit, approx
+
+
+def classify_with(lex: Lexicon, text: str) -> Triage:
+    """Classify one call text with a given compiled lexicon."""
+    if not isinstance(text, str) or not text.strip():
+        return EMPTY
+    surf, sk = tokens(text)
+    if not sk:
+        return EMPTY
+    canonical, vocab = lex.canonical, lex.vocab
+    canon = [t if t in vocab else canonical(t, w) for t, w in zip(sk, surf, strict=True)]
+    matches = _find_matches(lex, light(" ".join(surf)).split(" "), canon)
+    _apply_negation(matches, canon)
+
+    active = [m for m in matches if m.kind == "signal" and not m.negated]
+    present: set[str] = set()
+    negated_roles: set[str] = set()
+    for m in matches:
+        target = negated_roles if m.negated else present
+        for e in m.entries:
+            target.update(e.roles)
+
+    # Context that changes how ambiguous words read (a "hit" next to a truck is an accident, an
+    # "attack" by a bear is an injury, an accident where nobody is hurt needs no ambulance).
+    animal = "animal" in present
+    weak_is_accident = ("vehicle" in present or "accident" in present) and "violence" not in present
+    no_injury = "injury" in negated_roles and "injury" not in present
+
+    score: dict[str, float] = dict.fromkeys(SERVICES, 0.0)
+    role: defaultdict[str, float] = defaultdict(float)
+    used: list[tuple[_Match, Mapping[str, float], Mapping[str, float]]] = []  # as read, for evidence
+    priorities: set[int] = set()
+    serious_medical = False  # a condition that needs an ambulance whatever the category
+    for m in active:
+        for e in m.entries:
+            services: Mapping[str, float] = e.services
+            roles: Mapping[str, float] = e.roles
+            if animal and ("violence" in roles or "violence_weak" in roles):
+                services, roles = _ANIMAL_ATTACK
+            elif weak_is_accident and "violence_weak" in roles:
+                services, roles = _WEAK_AS_ACCIDENT
+            if no_injury and "accident" in roles:
+                services = {"police": sum(services.values())}
+            for svc, w in services.items():
+                score[svc] += w
+            for r, w in roles.items():
+                role[r] += w
+            used.append((m, services, roles))
+            if e.priority is not None:
+                priorities.add(e.priority)
+            if "medical" in roles and services.get("medical", 0.0) >= 3.5:
+                serious_medical = True
+
+    if "age_unit" in present or "age_unit_infant" in present or "age_word" in present or _has_digit(canon):
+        explicit, approx = _ages(lex, matches, canon)
+        ages = explicit + approx
+        if ages and min(ages) < ADULT_AGE:
+            role["child"] += CHILD_AGE_WEIGHT
+            if min(ages) == 0:
+                role["infant"] += 1.0
+        elif explicit:
+            role["child"] = 0.0  # everyone whose age is given is an adult: "beta, 32 saal" is no child
+
+    # Victim × offence precedence.
+    women_off = role["harassment"] + role["sexual"] + role["dowry"]
+    person_off = women_off + role["violence"] + role["abduction"] + role["threat"] + role["missing"]
+    person_off += role["violence_weak"]
+    child_ctx = role["child_only"]
+    if role["accident"] > 0 or role["fire"] > 0 or role["drowning"] > 0:
+        # A crying or unaccompanied child at an accident or fire is a casualty, not a protection case.
+        child_ctx = 0.0
+    vw, vc = role["woman"], role["child"]
+    if vc < MIN_CHILD_VICTIM:
+        vc = 0.0  # "boys", "ladka" alone are as often the offenders as the victims
+    victim: str | None = None
+    if vc > 0 and (person_off > 0 or child_ctx > 0) and (vc > vw or (vc == vw and women_off == 0)):
+        victim = "child"
+    elif (vw > 0 and person_off > 0) or women_off > 0:
+        victim = "women"
+    if victim is not None:
+        # The women/child desk is the police response specialised for that victim, so it takes over
+        # the police evidence (threat, weapon, drunk) on top of the offence's own weight.
+        strength = person_off + (child_ctx if victim == "child" else 0.0)
+        score[victim] += score["police"] + VICTIM_BASE + VICTIM_PER_OFFENCE * strength
+
+    priority = _priority(priorities, role, person_off)
+    ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
+    category = ranked[0]
+    top, second = score[category], score[ranked[1]]
+    if top <= 0:
+        # Nothing decisive matched: best guess is the commonest service, flagged for the operator.
+        return Triage("police", (), priority, 0.1, (), True)
+
+    secondary = _secondary(category, role, serious_medical)
+    margin = top - second
+    needs_review = margin < CONFLICT_MARGIN
+    confidence = round(max(0.0, min(1.0, 0.5 * min(1.0, top / 8.0) + 0.5 * margin / top)), 3)
+    if needs_review:
+        confidence = round(confidence * 0.5, 3)
+
+    # Evidence: the words behind the category and the secondary needs, and, when precedence decided
+    # it, the victim and offence words; in text order.
+    wanted_services = {category, *secondary}
+    wanted_roles: set[str] = set()
+    if victim == category:
+        wanted_roles = {
+            *_PERSON_OFFENCES,
+            "violence_weak",
+            "child_only",
+            "woman" if victim == "women" else "child",
+        }
+    evidence: list[str] = []
+    last = -1
+    for m, services, roles in used:  # `used` is in text order already
+        if m.start != last and (
+            not wanted_services.isdisjoint(services) or not wanted_roles.isdisjoint(roles)
+        ):
+            last = m.start
+            evidence.append(" ".join(surf[m.start : m.end]))
+    return Triage(category, secondary, priority, confidence, tuple(evidence[:MAX_EVIDENCE]), needs_review)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _has_digit(canon: list[str]) -> bool:
+    return _DIGIT.search(" ".join(canon)) is not None
+
+
+def _secondary(category: str, role: dict[str, float], serious_medical: bool) -> tuple[str, ...]:
+    """Other services the incident needs, from roles (not from leftover scores)."""
+    out: list[str] = []
+    hurt = role["injury"] > 0 or role["burn"] > 0 or role["infant"] > 0
+    fire_rescue = role["trapped"] > 0 and (role["fire"] > 0 or role["collapse"] > 0)
+    armed_fight = role["weapon"] > 0 and (role["violence"] > 0 or role["fight"] > 0)
+    if category != "medical" and (hurt or fire_rescue or armed_fight or serious_medical):
+        out.append("medical")
+    if category == "medical" and (
+        role["accident"] > 0
+        or role["self_harm"] > 0
+        or role["poison"] > 0
+        or role["drowning"] > 0
+        or role["violence"] > 0
+        or role["crime"] > 0
+    ):
+        out.append("police")
+    if category == "fire" and (role["accident"] > 0 or role["crime"] > 0):
+        out.append("police")
+    if category not in ("fire",) and role["fire"] > 0:
+        out.append("fire")
+    return tuple(s for s in SERVICES if s in out and s != category)
+
+
+def _priority(priorities: set[int], role: dict[str, float], person_off: float) -> int:
+    """1 life-threatening now, 2 urgent, 3 can wait (a later-discovered theft, a complaint)."""
+    in_progress = role["urgent"] > 0 and (person_off > 0 or role["fire"] > 0 or role["weapon"] > 0)
+    if 1 in priorities or in_progress or (role["trapped"] > 0 and role["fire"] > 0):
+        return 1
+    if 3 in priorities and role["missing"] == 0 and role["abduction"] == 0:
+        return 3
+    return 2
+
+
+_LEXICON = load_lexicon()
+
+
+def classify(text: str) -> Triage:
+    """Triage a call text into category, secondary needs, priority, confidence and evidence."""
+    return classify_with(_LEXICON, text)

@@ -1,0 +1,240 @@
+"""Load lexicon.yaml once and compile it into lookup tables keyed by phonetic skeleton."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from .normalize import skeleton, surface
+
+SERVICES = ("police", "fire", "medical", "women", "child")
+KINDS = ("signal", "negate_prev", "negate_next", "neutral", "stop")
+ROLES = frozenset(
+    {
+        "woman", "child", "violence", "violence_weak", "harassment", "sexual", "dowry", "abduction",
+        "threat", "missing", "child_only", "accident", "vehicle", "injury", "burn", "trapped", "fire",
+        "collapse", "drowning", "animal", "self_harm", "poison", "medical", "death", "weapon", "crime",
+        "infant", "urgent", "fight", "age_unit", "age_unit_infant", "age_word",
+    }
+)  # fmt: skip
+LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+
+# Skeletons shorter than this collide with frequent words ("baby" and "by" are both "b"), so a
+# one-word entry that short matches only its listed spellings.
+MIN_SKELETON = 3
+# Fuzzy matching only for written words this long; shorter words must match exactly.
+MIN_FUZZY = 5
+FUZZY_RATIO = 86.0
+FUZZY_CACHE_MAX = 50_000
+
+
+class LexiconError(ValueError):
+    """The lexicon file is malformed."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One lexicon entry: what its phrases signal."""
+
+    index: int
+    label: str
+    kind: str
+    services: Mapping[str, float] = field(default_factory=dict)
+    roles: Mapping[str, float] = field(default_factory=dict)
+    priority: int | None = None
+    fuzzy: bool = True
+
+
+def light(token: str) -> str:
+    """Exact-match key for short words: surface form with nukta and chandrabindu folded."""
+    return token.replace("\u093c", "").replace("\u0901", "\u0902")
+
+
+@dataclass
+class Lexicon:
+    """Compiled lexicon: phrase index by first skeleton token, short words, stems, fuzzy vocabulary."""
+
+    entries: list[Entry]
+    phrases: dict[tuple[str, ...], tuple[Entry, ...]]
+    by_first: dict[str, tuple[tuple[str, ...], ...]]
+    short: dict[str, tuple[Entry, ...]]
+    stems: dict[str, tuple[tuple[str, tuple[Entry, ...]], ...]]  # first 3 letters -> (stem, entries)
+    numbers: dict[str, int]  # skeleton of a number word -> value ("nine", "नौ", "दस")
+    vocab: frozenset[str]
+    no_fuzzy: frozenset[str]
+    fuzzy_words: dict[str, str]  # lexicon spelling (ASCII) -> its skeleton
+    fuzzy_buckets: dict[tuple[str, int], tuple[str, ...]]
+    # Call texts repeat words heavily; caching fuzzy results also bounds the worst-case cost.
+    fuzzy_cache: dict[str, str] = field(default_factory=dict)
+
+    def canonical(self, token: str, spelling: str) -> str:
+        """The lexicon skeleton a (possibly misspelt) word stands for, or its own skeleton."""
+        if token in self.vocab:
+            return token
+        if token.endswith("s") and token[:-1] in self.vocab:
+            return token[:-1]  # English plural: "pains", "injuries" -> "injurie" is listed anyway
+        if len(spelling) < MIN_FUZZY or spelling in self.no_fuzzy or not spelling.isascii():
+            return token
+        hit = self.fuzzy_cache.get(spelling)
+        if hit is None:
+            hit = _fuzzy(self, spelling) or token
+            if len(self.fuzzy_cache) >= FUZZY_CACHE_MAX:
+                self.fuzzy_cache.clear()
+            self.fuzzy_cache[spelling] = hit
+        return hit
+
+    def stem(self, token: str) -> tuple[Entry, ...]:
+        """Entries whose stem ("chhed*") begins the token, longest stem first."""
+        candidates = self.stems.get(token[:3])
+        if candidates is not None:
+            for stem, entries in candidates:
+                if token.startswith(stem):
+                    return entries
+        return ()
+
+
+def _fuzzy(lex: Lexicon, spelling: str) -> str | None:
+    """Skeleton of the lexicon word this spelling is a likely misspelling of, if any."""
+    if not spelling.isalpha():
+        return None
+    candidates = lex.fuzzy_buckets.get((spelling[0], len(spelling)))
+    if not candidates:
+        return None
+    # Compared on the written form, not the skeleton: skeletons are already compressed and one edit
+    # there reaches unrelated words ("filing" ~ "firing"). A ratio of 86 admits one inserted or
+    # dropped letter in a 5-letter word (injurd, sucide) or one wrong letter in an 8-letter word
+    # (accidant, ambulence), and rejects a wrong letter in a short word (strong/string).
+    best = process.extractOne(spelling, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
+    return None if best is None else lex.fuzzy_words[str(best[0])]
+
+
+def _as_weights(value: Any, what: str, label: str) -> dict[str, float]:
+    if value is None:
+        return {}
+    if isinstance(value, list):
+        return {str(v): 1.0 for v in value}
+    if isinstance(value, dict):
+        return {str(k): float(v) for k, v in value.items()}
+    raise LexiconError(f"entry {label!r}: {what} must be a list or a mapping")
+
+
+def _entry(index: int, raw: Any) -> tuple[Entry, list[str]]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("phrases"), list) or not raw["phrases"]:
+        raise LexiconError(f"entry #{index}: needs a non-empty 'phrases' list")
+    if not all(isinstance(p, str) for p in raw["phrases"]):
+        # YAML reads bare no/yes/on/off as booleans and 108 as a number: such phrases must be quoted.
+        raise LexiconError(f"entry #{index}: phrases must be strings (quote no, yes, on, off, numbers)")
+    phrases = list(raw["phrases"])
+    label = phrases[0]
+    kind = str(raw.get("kind", "signal"))
+    if kind not in KINDS:
+        raise LexiconError(f"entry {label!r}: unknown kind {kind!r}")
+    services = _as_weights(raw.get("services"), "services", label)
+    roles = _as_weights(raw.get("roles"), "roles", label)
+    if bad := set(services) - set(SERVICES):
+        raise LexiconError(f"entry {label!r}: unknown services {sorted(bad)}")
+    if bad := set(roles) - ROLES:
+        raise LexiconError(f"entry {label!r}: unknown roles {sorted(bad)}")
+    priority = raw.get("priority")
+    if priority is not None and priority not in (1, 2, 3):
+        raise LexiconError(f"entry {label!r}: priority must be 1, 2 or 3")
+    entry = Entry(index, label, kind, services, roles, priority, bool(raw.get("fuzzy", True)))
+    return entry, phrases
+
+
+def _meaning(e: Entry) -> tuple[object, ...]:
+    return (e.kind, tuple(sorted(e.services)), tuple(sorted(e.roles)))
+
+
+def compile_lexicon(data: Any) -> Lexicon:
+    """Build the lookup tables from parsed YAML data."""
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise LexiconError("lexicon needs a top-level 'entries' list")
+    entries: list[Entry] = []
+    phrases: dict[tuple[str, ...], list[Entry]] = {}
+    short: dict[str, list[Entry]] = {}
+    stems: dict[str, list[Entry]] = {}
+    no_fuzzy: set[str] = set()
+    fuzzy_words: dict[str, str] = {}
+    singles: dict[str, list[tuple[Entry, str]]] = {}  # one-word skeleton -> (entry, spelling)
+    for i, raw in enumerate(data["entries"]):
+        entry, texts = _entry(i, raw)
+        entries.append(entry)
+        for text in texts:
+            if entry.kind == "stop":
+                no_fuzzy.update(surface(text).split())
+                continue
+            if text.endswith("*"):
+                stem = skeleton(text[:-1])
+                if len(stem) < MIN_SKELETON or " " in stem:
+                    raise LexiconError(f"entry {entry.label!r}: stem {text!r} must be one word of 3+ letters")
+                stems.setdefault(stem, []).append(entry)
+                continue
+            sk = tuple(skeleton(text).split())
+            if not sk:
+                continue
+            if len(sk) == 1 and len(sk[0]) < MIN_SKELETON:
+                for word in surface(text).split():
+                    short.setdefault(light(word), []).append(entry)
+                continue
+            bucket = phrases.setdefault(sk, [])
+            if entry not in bucket:
+                bucket.append(entry)
+            if len(sk) == 1:
+                singles.setdefault(sk[0], []).append((entry, text))
+                word = surface(text).strip()
+                if entry.fuzzy and len(word) >= MIN_FUZZY and word.isascii() and word.isalpha():
+                    fuzzy_words[word] = sk[0]
+    # A one-word skeleton claimed by entries that mean different things (लापता "missing" and lapat
+    # "flame" are both "lpt") is ambiguous: each of its spellings then matches only exactly.
+    for single, spellings in singles.items():
+        if len({_meaning(e) for e, _ in spellings}) > 1:
+            del phrases[(single,)]
+            for e, text in spellings:
+                for word in surface(text).split():
+                    fuzzy_words.pop(word, None)
+                    bucket = short.setdefault(light(word), [])
+                    if e not in bucket:
+                        bucket.append(e)
+    numbers: dict[str, int] = {}
+    for word, value in (data.get("numbers") or {}).items():
+        if not isinstance(value, int):
+            raise LexiconError(f"number word {word!r} needs an integer value")
+        numbers[skeleton(str(word))] = value
+    vocab = frozenset(t for key in phrases for t in key)
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        by_first.setdefault(phrase[0], []).append(phrase)
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for word in sorted(fuzzy_words):
+        # Candidates share the first letter and are within two letters of the word's length.
+        for n in range(len(word) - 2, len(word) + 3):
+            buckets.setdefault((word[0], n), []).append(word)
+    stem_index: dict[str, list[tuple[str, tuple[Entry, ...]]]] = {}
+    for stem_key, stem_entries in sorted(stems.items(), key=lambda kv: -len(kv[0])):
+        stem_index.setdefault(stem_key[:3], []).append((stem_key, tuple(stem_entries)))
+    return Lexicon(
+        entries=entries,
+        phrases={k: tuple(v) for k, v in phrases.items()},
+        by_first={k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()},
+        short={k: tuple(v) for k, v in short.items()},
+        stems={k: tuple(v) for k, v in stem_index.items()},
+        numbers=numbers,
+        vocab=vocab,
+        no_fuzzy=frozenset(no_fuzzy),
+        fuzzy_words=fuzzy_words,
+        fuzzy_buckets={k: tuple(v) for k, v in buckets.items()},
+    )
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    """Read and compile a lexicon file (cached per path)."""
+    with path.open(encoding="utf-8") as fh:
+        return compile_lexicon(yaml.safe_load(fh))
