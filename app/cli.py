@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -134,6 +136,37 @@ def token(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(value)
+
+
+@cli.command()
+def triage(
+    text: Annotated[str | None, typer.Argument(help="the caller's words")] = None,
+    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="file of JSON lines with `text`")] = None,
+) -> None:
+    """Print the triage of TEXT, or of every line of a JSONL file (one output line per input line)."""
+    from app.dispatch.triage import classify
+
+    if jsonl is None and text is None:
+        typer.echo("error: give TEXT or --jsonl FILE", err=True)
+        raise typer.Exit(2)
+    if jsonl is None:
+        assert text is not None
+        typer.echo(json.dumps(classify(text).to_dict(), ensure_ascii=False))
+        return
+    source = sys.stdin if str(jsonl) == "-" else jsonl.open(encoding="utf-8")
+    with source:
+        for n, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError("each line must be an object with a string `text`")
+            except ValueError as exc:
+                out = {"line": n, "error": str(exc)}
+            else:
+                out = {"id": item.get("id"), **classify(item["text"]).to_dict()}
+            typer.echo(json.dumps(out, ensure_ascii=False))
 
 
 def main() -> None:

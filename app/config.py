@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         "child_protection": 90.0,
     }
     stale_position_minutes: float = 30.0
+    dispatch_policy: str = "app.dispatch.policy:FastestArrivalPolicy"
+    queue_radius_km: float = 60.0
     candidates_per_type: int = 5
     # Which unit types serve a service, in order of preference only as a fallback; the ETA decides.
     service_unit_types: dict[str, list[str]] = {

@@ -121,3 +121,10 @@ def split_sql(script: str) -> list[str]:
     if current:
         statements.append("\n".join(current))
     return statements
+
+
+@contextlib.asynccontextmanager
+async def connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection without an explicit transaction (reads)."""
+    async with pool.acquire() as conn:
+        yield as_connection(conn)

@@ -12,8 +12,11 @@ from fastapi.responses import JSONResponse
 from app.config import Settings, get_settings
 from app.database import create_pool
 from app.errors import DomainError
-from app.routers import health, units
-from app.services.geography import load_service_area
+from app.realtime.hub import FeedHub
+from app.routers import health, incidents, tracking, triage, units
+from app.services.dispatch import Dispatcher
+from app.services.geography import load_gazetteer, load_service_area
+from app.services.watchdog import watchdog
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
@@ -49,7 +52,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with app.state.pool.acquire() as conn:
                 app.state.area = await load_service_area(conn)
-            yield
+            if app.state.area is not None:
+                gazetteer = load_gazetteer(settings.geography_dir)
+                app.state.dispatcher = Dispatcher.build(settings, app.state.area, gazetteer)
+            app.state.hub = FeedHub(app.state.pool, settings.database_url)
+            await app.state.hub.start()
+            try:
+                async with watchdog(
+                    app.state.pool, app.state.dispatcher, settings.ack_check_interval_seconds
+                ):
+                    yield
+            finally:
+                await app.state.hub.stop()
         finally:
             await app.state.pool.close()
 
@@ -61,8 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.area = None
+    app.state.dispatcher = None
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(health.router)
     app.include_router(units.router)
+    app.include_router(triage.router)
+    app.include_router(incidents.router)
+    app.include_router(tracking.router)
     return app

@@ -89,3 +89,64 @@ async def upsert_demo_units(conn: asyncpg.Connection, rows: list[tuple[str, str,
         """,
         rows,
     )
+
+
+async def latest_fixes(conn: asyncpg.Connection, unit_ids: list[int]) -> list[asyncpg.Record]:
+    """Each existing unit with its latest GPS fix (lat/lon/recorded_at null before its first fix)."""
+    return list(
+        await conn.fetch(
+            """SELECT u.id, p.lat, p.lon, p.recorded_at FROM units u
+               LEFT JOIN LATERAL (SELECT lat, lon, recorded_at FROM unit_positions
+                                  WHERE unit_id = u.id ORDER BY recorded_at DESC LIMIT 1) p ON true
+               WHERE u.id = ANY($1::bigint[])""",
+            unit_ids,
+        )
+    )
+
+
+async def store_fixes(
+    conn: asyncpg.Connection,
+    unit_ids: list[int],
+    lats: list[float],
+    lons: list[float],
+    recorded: list[datetime],
+    speeds: list[float | None],
+    headings: list[float | None],
+) -> int:
+    """Append fixes to the history and move each unit to its newest fix (never back to an older one)."""
+    updated: int = await conn.fetchval(
+        """
+        WITH input AS (
+            SELECT * FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::timestamptz[], $5::real[],
+                                 $6::real[]) AS t(unit_id, lat, lon, recorded_at, speed_kmh, heading)
+        ), history AS (
+            INSERT INTO unit_positions (unit_id, lat, lon, recorded_at, speed_kmh, heading)
+            SELECT unit_id, lat, lon, recorded_at, speed_kmh, heading FROM input
+        ), newest AS (
+            SELECT DISTINCT ON (unit_id) unit_id, lat, lon, recorded_at FROM input
+            ORDER BY unit_id, recorded_at DESC
+        ), moved AS (
+            UPDATE units u SET lat = n.lat, lon = n.lon, position_at = n.recorded_at, silent_since = NULL
+            FROM newest n WHERE u.id = n.unit_id AND u.position_at < n.recorded_at
+            RETURNING u.id
+        )
+        SELECT count(*) FROM moved
+        """,
+        unit_ids,
+        lats,
+        lons,
+        recorded,
+        speeds,
+        headings,
+    )
+    return updated
+
+
+async def still_available(conn: asyncpg.Connection, unit_ids: list[int]) -> list[int]:
+    """Which of these units are available (a plain read: it does not wait for row locks)."""
+    return [
+        r["id"]
+        for r in await conn.fetch(
+            "SELECT id FROM units WHERE id = ANY($1::bigint[]) AND status = 'available'", unit_ids
+        )
+    ]

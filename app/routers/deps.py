@@ -14,6 +14,7 @@ from app.database import as_connection
 from app.dispatch.geography import ServiceArea
 from app.errors import DomainError, Forbidden, Unavailable
 from app.security import InvalidToken, Principal, read_token
+from app.services.dispatch import Dispatcher
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -82,3 +83,30 @@ def service_area(request: Request) -> ServiceArea:
 
 
 Area = Annotated[ServiceArea, Depends(service_area)]
+
+
+def dispatcher(request: Request) -> Dispatcher:
+    """The dispatcher built at start-up; 503 until the geography is loaded."""
+    found: Dispatcher | None = request.app.state.dispatcher
+    if found is None:
+        raise Unavailable("geography not loaded: run `dial112 seed`")
+    return found
+
+
+Dispatch = Annotated[Dispatcher, Depends(dispatcher)]
+
+
+def responder_or_operator(
+    unit_id: int, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
+    """A unit-scoped action: the unit's own responder, or an operator; 403 for any other unit's token."""
+    if principal.role == "responder":
+        if principal.unit_id != unit_id:
+            raise Forbidden(f"this responder token is bound to unit {principal.unit_id}, not unit {unit_id}")
+        return principal
+    if principal.role not in ("operator", "admin"):
+        raise Forbidden(f"role {principal.role!r} may not act for a unit")
+    return principal
+
+
+UnitActor = Annotated[Principal, Depends(responder_or_operator)]

@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.routers.deps import Admin, Area, Db, OperatorOrSupervisor, SettingsDep
+from app.routers.deps import Admin, Db, Dispatch, OperatorOrSupervisor, SettingsDep, UnitActor
+from app.schemas.incidents import UnitStatusBody
 from app.schemas.units import UnitCreate, UnitFilter, UnitRead
 from app.security import utcnow
+from app.services import dispatch as dispatch_service
 from app.services import units as units_service
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
@@ -17,11 +19,11 @@ router = APIRouter(prefix="/api/v1/units", tags=["units"])
 
 @router.post("", status_code=201)
 async def create_unit(
-    body: UnitCreate, area: Area, db: Db, settings: SettingsDep, principal: Admin
+    body: UnitCreate, db: Db, dispatcher: Dispatch, settings: SettingsDep, principal: Admin
 ) -> UnitRead:
     """Register a unit (admin); it starts `available`."""
     now = utcnow()
-    row = await units_service.register_unit(db, body, area=area, settings=settings, actor=principal, now=now)
+    row = await units_service.register_unit(db, body, dispatcher=dispatcher, actor=principal, now=now)
     return units_service.unit_read(row, now, timedelta(minutes=settings.stale_position_minutes))
 
 
@@ -33,3 +35,18 @@ async def list_units(
     now = utcnow()
     stale = timedelta(minutes=settings.stale_position_minutes)
     return [units_service.unit_read(r, now, stale) for r in await units_service.list_units(db, flt)]
+
+
+@router.post("/{unit_id}/status")
+async def move_unit(
+    unit_id: int,
+    body: UnitStatusBody,
+    db: Db,
+    dispatcher: Dispatch,
+    settings: SettingsDep,
+    principal: UnitActor,
+) -> UnitRead:
+    """Move a unit through its lifecycle; each step stamps its assignment (409 for impossible steps)."""
+    now = utcnow()
+    row = await dispatch_service.move_unit(db, dispatcher, unit_id, body, principal=principal, now=now)
+    return units_service.unit_read(row, now, timedelta(minutes=settings.stale_position_minutes))

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from app.dispatch.gazetteer import Gazetteer
 from app.dispatch.geography import Region, ServiceArea
 from app.dispatch.targets import DEFAULT_TARGET_MINUTES
 from app.repositories import geography as geo_repo
@@ -46,3 +47,12 @@ async def load_service_area(conn: asyncpg.Connection) -> ServiceArea | None:
         [Region(r["name"], r["geometry"]) for r in districts],
         [Region(r["name"], r["geometry"], r["district"]) for r in zones],
     )
+
+
+def load_gazetteer(geography_dir: Path) -> Gazetteer:
+    """The deployment's gazetteer (gazetteer.json beside the GeoJSON), empty when it has none."""
+    path = geography_dir / "gazetteer.json"
+    if not path.exists():
+        return Gazetteer([])
+    with path.open(encoding="utf-8") as f:
+        return Gazetteer(json.load(f)["places"])

@@ -7,14 +7,13 @@ from typing import Any
 
 import asyncpg
 
-from app.config import Settings
-from app.dispatch.geography import ServiceArea
 from app.errors import Conflict, Invalid
 from app.repositories import events as events_repo
 from app.repositories import geography as geo_repo
 from app.repositories import units as units_repo
 from app.schemas.units import UnitCreate, UnitFilter, UnitRead
 from app.security import Principal
+from app.services.dispatch import Dispatcher, offer_unit
 
 
 def unit_read(row: asyncpg.Record | dict[str, Any], now: datetime, stale_after: timedelta) -> UnitRead:
@@ -38,12 +37,12 @@ async def register_unit(
     conn: asyncpg.Connection,
     body: UnitCreate,
     *,
-    area: ServiceArea,
-    settings: Settings,
+    dispatcher: Dispatcher,
     actor: Principal,
     now: datetime,
 ) -> asyncpg.Record:
-    """Register a unit; 422 for an unknown district or a position outside the service area."""
+    """Register a unit and offer it the queue; 422 for an unknown district or a position outside the area."""
+    area, settings = dispatcher.area, dispatcher.settings
     if not await geo_repo.district_exists(conn, body.district):
         raise Invalid(f"district: unknown district {body.district!r}")
     placement = area.locate(body.lat, body.lon)
@@ -74,6 +73,9 @@ async def register_unit(
         district=row["district"],
         data={"callsign": row["callsign"], "type": row["type"]},
     )
+    if await offer_unit(conn, dispatcher, row["id"], now, actor.actor) is not None:
+        row = await units_repo.get_unit(conn, row["id"])
+        assert row is not None
     return row
 
 

@@ -1,0 +1,63 @@
+"""Server-sent event streams read from the event log, resumable with Last-Event-ID."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from app.database import connection
+from app.realtime.hub import FeedHub
+from app.repositories import feed as feed_repo
+
+Reader = Callable[[asyncpg.Connection, int, int], Awaitable[list[asyncpg.Record]]]
+BATCH = 500
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def format_event(row: asyncpg.Record) -> str:
+    """One event in the SSE wire format; its id is the event's published sequence number."""
+    payload = {
+        "seq": row["seq"],
+        "kind": row["kind"],
+        "incident_id": row["incident_id"],
+        "unit_id": row["unit_id"],
+        "district": row["district"],
+        "actor": row["actor"],
+        "at": row["at"],
+        "data": row["data"],
+    }
+    return f"id: {row['seq']}\nevent: {row['kind']}\ndata: {json.dumps(payload, default=_default)}\n\n"
+
+
+async def resume_point(pool: asyncpg.Pool, last_event_id: str | None) -> int:
+    """Where a stream starts: after the client's last event, or at the present for a new client."""
+    if last_event_id is not None and last_event_id.strip().isdigit():
+        return int(last_event_id.strip())
+    async with connection(pool) as conn:
+        return await feed_repo.top_seq(conn)
+
+
+async def stream(
+    pool: asyncpg.Pool, hub: FeedHub, read: Reader, after: int, heartbeat: float
+) -> AsyncIterator[str]:
+    """Everything after `after`, in order, then new events as they are published; heartbeats when idle."""
+    yield "retry: 2000\n\n"
+    while not hub.closing:
+        async with connection(pool) as conn:
+            rows = await read(conn, after, BATCH)
+        for row in rows:
+            yield format_event(row)
+            after = row["seq"]
+        if len(rows) == BATCH:
+            continue
+        if not await hub.wait(heartbeat):
+            yield ": heartbeat\n\n"

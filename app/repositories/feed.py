@@ -1,0 +1,76 @@
+"""SQL for publishing the event log in commit order and reading it back for the feeds."""
+
+from __future__ import annotations
+
+import asyncpg
+
+PUBLISHER_LOCK = 112_000_001
+ACK_WATCH_LOCK = 112_000_002
+
+EVENT_COLUMNS = "seq, kind, incident_id, unit_id, district, actor, data, at"
+
+
+async def publish(conn: asyncpg.Connection, batch: int = 5000) -> tuple[bool, int | None, bool]:
+    """Give seq numbers, in id order, to events once every older transaction has finished.
+
+    Runs inside a transaction; only the holder of the advisory lock publishes. Returns (this call held
+    the lock, the newest seq it gave or None, whether unpublished events remain).
+    """
+    if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", PUBLISHER_LOCK):
+        return False, None, False
+    top: int | None = await conn.fetchval(
+        """
+        WITH base AS (SELECT coalesce(max(seq), 0) AS s FROM events WHERE seq IS NOT NULL),
+        ready AS (
+            SELECT id, row_number() OVER (ORDER BY id) AS rn FROM events
+            WHERE seq IS NULL AND tx < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY id LIMIT $1
+        ), published AS (
+            UPDATE events e SET seq = base.s + ready.rn FROM ready, base WHERE e.id = ready.id
+            RETURNING e.seq
+        )
+        SELECT max(seq) FROM published
+        """,
+        batch,
+    )
+    if top is not None:
+        await conn.execute("SELECT pg_notify('dial112_feed', $1)", str(top))
+    remaining = bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE seq IS NULL)"))
+    return True, top, remaining
+
+
+async def top_seq(conn: asyncpg.Connection) -> int:
+    """The newest published seq (0 when nothing is published)."""
+    value: int | None = await conn.fetchval("SELECT max(seq) FROM events WHERE seq IS NOT NULL")
+    return value or 0
+
+
+async def unit_events_after(
+    conn: asyncpg.Connection, unit_id: int, after: int, limit: int
+) -> list[asyncpg.Record]:
+    """Published events of one unit after a seq, in order."""
+    return list(
+        await conn.fetch(
+            f"""SELECT {EVENT_COLUMNS} FROM events
+                WHERE unit_id = $1 AND seq > $2 ORDER BY seq LIMIT $3""",
+            unit_id,
+            after,
+            limit,
+        )
+    )
+
+
+async def events_after(
+    conn: asyncpg.Connection, district: str | None, after: int, limit: int
+) -> list[asyncpg.Record]:
+    """Published events (optionally of one district) after a seq, in order."""
+    return list(
+        await conn.fetch(
+            f"""SELECT {EVENT_COLUMNS} FROM events
+                WHERE seq > $2 AND seq IS NOT NULL AND ($1::text IS NULL OR district = $1)
+                ORDER BY seq LIMIT $3""",
+            district,
+            after,
+            limit,
+        )
+    )

@@ -1,0 +1,146 @@
+"""Request and response models for calls and incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from app.schemas.common import Latitude, Longitude, ServiceName, UnitStatusName
+
+Channel = Literal["voice", "sms", "panic", "app", "whatsapp", "email"]
+IncidentStatus = Literal["queued", "dispatched", "on_scene", "closed", "cancelled", "duplicate", "referred"]
+
+
+class CallCreate(BaseModel):
+    """A call as the call-taker or a channel gateway posts it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    caller_number: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{2,19}$")] | None = None
+    text: str = Field(default="", description="what the caller said, in any language")
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    address: Annotated[str, Field(min_length=2, max_length=300)] | None = None
+    channel: Channel = "voice"
+    received_at: AwareDatetime | None = None
+    category: ServiceName | None = Field(default=None, description="operator override of triage")
+    priority: Annotated[int, Field(ge=1, le=3)] | None = Field(default=None, description="operator override")
+
+    @model_validator(mode="after")
+    def _location_given(self) -> CallCreate:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        if self.lat is None and self.address is None:
+            raise ValueError("location: give lat and lon, or an address")
+        return self
+
+
+class AssignmentRead(BaseModel):
+    """One unit sent to an incident, with its clock."""
+
+    id: int
+    unit_id: int
+    callsign: str | None = None
+    unit_type: str
+    service: str
+    status: str
+    eta_minutes: float | None
+    distance_km: float | None
+    dispatched_at: datetime
+    acknowledged_at: datetime | None
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    transporting_at: datetime | None
+    at_hospital_at: datetime | None
+    cleared_at: datetime | None
+    end_reason: str | None
+
+
+class LinkedCall(BaseModel):
+    """A call on an incident (its own, or one linked to it as a duplicate)."""
+
+    id: int
+    incident_id: int
+    caller_number: str | None
+    text: str
+    channel: str
+    received_at: datetime
+
+
+class IncidentRead(BaseModel):
+    """An incident with its assignments."""
+
+    id: int
+    status: str
+    category: str | None
+    secondary: list[str]
+    priority: int
+    district: str
+    area_type: str
+    target_minutes: float
+    received_at: datetime
+    lat: float
+    lon: float
+    address: str | None
+    duplicate_of: int | None
+    assignments: list[AssignmentRead]
+    pending: list[str] = Field(description="services still waiting for a unit")
+    response_seconds: float | None
+    within_target: bool | None
+    needs_review: bool
+    triage: dict[str, Any] | None
+    disposition: str | None
+    ended_at: datetime | None
+    calls: list[LinkedCall] | None = None
+
+
+class CallAccepted(BaseModel):
+    """The answer to POST /calls."""
+
+    call_id: int
+    incident: IncidentRead
+
+
+class IncidentFilter(BaseModel):
+    """Query filters for the incident list."""
+
+    status: IncidentStatus | None = None
+    district: str | None = None
+    category: ServiceName | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class CancelBody(BaseModel):
+    """Why an incident is cancelled."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CloseBody(BaseModel):
+    """How an incident ended."""
+
+    model_config = ConfigDict(extra="forbid")
+    disposition: str = Field(min_length=1, max_length=100)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class AssignBody(BaseModel):
+    """Send a chosen unit (manual assignment), optionally replacing one already sent."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: int
+    service: ServiceName | None = None
+    replace_unit_id: int | None = None
+
+
+class UnitStatusBody(BaseModel):
+    """A unit's lifecycle step, with the time it happened (responder apps queue these offline)."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: UnitStatusName
+    at: AwareDatetime | None = None
+    incident_id: int | None = None

@@ -1,0 +1,43 @@
+"""Background duties that must happen with no request arriving: acknowledgement lapses and the queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+from app.database import transaction
+from app.security import utcnow
+from app.services.dispatch import Dispatcher, sweep_queue, withdraw_lapsed
+
+log = logging.getLogger(__name__)
+
+
+async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: float) -> None:
+    """Every interval: withdraw lapsed assignments (each in its own transaction), then sweep the queue."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            for _ in range(100):
+                async with transaction(pool) as conn:
+                    if await withdraw_lapsed(conn, dispatcher, utcnow()) is None:
+                        break
+            async with transaction(pool) as conn:
+                await sweep_queue(conn, dispatcher, utcnow())
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("watchdog round failed (%s); retrying next round", exc)
+
+
+@contextlib.asynccontextmanager
+async def watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher | None, interval: float):  # type: ignore[no-untyped-def]
+    """Run the watchdog for the lifetime of the app (no-op before the geography is loaded)."""
+    task = asyncio.create_task(run_watchdog(pool, dispatcher, interval)) if dispatcher else None
+    try:
+        yield
+    finally:
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
