@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-import httpx
 from harness import ROOT, SECRET, bench_database, machine, percentile, server
+from loadgen import RequestMaker, open_loop
 
 from app.database import asyncpg_dsn
 from app.dispatch.geography import Region, ServiceArea
@@ -80,7 +80,7 @@ async def reset(url: str, rng_seed: int = 1) -> None:
             try:
                 await conn.execute(
                     "TRUNCATE assignments, calls, idempotency_keys, events, incidents, unit_positions, units"
-                    " RESTART IDENTITY"
+                    " RESTART IDENTITY CASCADE"
                 )
                 break
             except asyncpg.DeadlockDetectedError:
@@ -246,37 +246,17 @@ def run_wrk(
 # ------------------------------------------------------------------------------------------- 2. latency
 
 
-async def open_loop(
-    base: str, rate: float, seconds: float, points: list[tuple[float, float, str, str]], token: str
-) -> tuple[list[float], int]:
-    """Requests at fixed times (not waiting for answers): latencies in ms from the scheduled time, errors."""
-    latencies: list[float] = []
-    errors = 0
+def call_maker(points: list[tuple[float, float, str, str]], token: str) -> RequestMaker:
+    """POST /calls requests at random points of the state with random texts."""
     rng = random.Random(5)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(
-        base_url=base, timeout=30, limits=httpx.Limits(max_connections=400)
-    ) as client:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 
-        async def one(scheduled: float, body: dict[str, object]) -> None:
-            nonlocal errors
-            await asyncio.sleep(max(0.0, scheduled - time.monotonic()))
-            try:
-                r = await client.post("/api/v1/calls", json=body, headers=headers)
-                if r.status_code != 201:
-                    errors += 1
-            except httpx.HTTPError:
-                errors += 1
-            latencies.append((time.monotonic() - scheduled) * 1000)
+    def make(n: int) -> tuple[str, str, bytes, dict[str, str]]:
+        lat, lon, _, _ = rng.choice(points)
+        body = {"caller_number": f"+9170{n:08d}", "text": rng.choice(TEXTS), "lat": lat, "lon": lon}
+        return "POST", "/api/v1/calls", json.dumps(body).encode(), headers
 
-        start = time.monotonic() + 0.5
-        tasks = []
-        for i in range(int(rate * seconds)):
-            lat, lon, _, _ = rng.choice(points)
-            body = {"caller_number": f"+9170{i:08d}", "text": rng.choice(TEXTS), "lat": lat, "lon": lon}
-            tasks.append(asyncio.create_task(one(start + i / rate, body)))
-        await asyncio.gather(*tasks)
-    return latencies, errors
+    return make
 
 
 # ------------------------------------------------------------------------------------------- 3. selection
@@ -352,7 +332,9 @@ def main() -> None:
             lat_line = [ln.strip() for ln in out.splitlines() if ln.strip().startswith(("50%", "99%"))]
             print(f"   wrk latency at saturation: {', '.join(lat_line)}")
             asyncio.run(reset(url))
-            latencies, errors = asyncio.run(open_loop(base, 100, max(10.0, args.seconds), points, token))
+            result = asyncio.run(open_loop(base, 100, max(10.0, args.seconds), call_maker(points, token)))
+            latencies = result.latencies_ms
+            errors = result.errors + sum(n for code, n in result.statuses.items() if code != 201)
             print(
                 f"2. open loop at 100 calls/s for {len(latencies)} calls:"
                 f" p50 {percentile(latencies, 0.5):.1f} ms,"

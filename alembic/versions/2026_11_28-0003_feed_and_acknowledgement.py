@@ -1,9 +1,9 @@
 """Real-time feed (published sequence on the event log, NOTIFY wake-ups) and acknowledgement lapses.
 
 Event ids come from an identity sequence, so a transaction that commits late can leave an id lower
-than one already read. A single publisher (any worker, under an advisory lock) gives `seq` numbers
-only to events whose transactions have all finished, in id order: `seq` is then the order in which
-events became readable, and a client that resumes after seq N misses nothing.
+than one already read. A single publisher (any worker, under an advisory lock held to commit) gives
+`seq` numbers to committed events: `seq` is the order in which events became readable, and a client
+that resumes after seq N misses nothing.
 
 Revision ID: 0003
 Revises: 0002

@@ -14,6 +14,7 @@ from app.realtime.hub import FeedHub
 from app.repositories import feed as feed_repo
 
 Reader = Callable[[asyncpg.Connection, int, int], Awaitable[list[asyncpg.Record]]]
+Wanted = Callable[[asyncpg.Record], bool]
 BATCH = 500
 
 
@@ -47,17 +48,30 @@ async def resume_point(pool: asyncpg.Pool, last_event_id: str | None) -> int:
 
 
 async def stream(
-    pool: asyncpg.Pool, hub: FeedHub, read: Reader, after: int, heartbeat: float
+    pool: asyncpg.Pool, hub: FeedHub, read: Reader, wanted: Wanted, after: int, heartbeat: float
 ) -> AsyncIterator[str]:
-    """Everything after `after`, in order, then new events as they are published; heartbeats when idle."""
+    """Everything after `after`, in order, then new events as they are published; heartbeats when idle.
+
+    A stream behind the hub's in-memory window catches up from the log (its own filtered query);
+    from then on it takes its events from the window.
+    """
     yield "retry: 2000\n\n"
     while not hub.closing:
-        async with connection(pool) as conn:
-            rows = await read(conn, after, BATCH)
-        for row in rows:
-            yield format_event(row)
-            after = row["seq"]
-        if len(rows) == BATCH:
+        window = hub.since(after)
+        if window is None:
+            covered = hub.cursor  # every event up to here is published and visible to the query below
+            async with connection(pool) as conn:
+                rows = await read(conn, after, BATCH)
+            for row in rows:
+                yield format_event(row)
+                after = row["seq"]
+            if len(rows) < BATCH:
+                after = max(after, covered)
             continue
-        if not await hub.wait(heartbeat):
+        for row in window:
+            if wanted(row):
+                yield format_event(row)
+        if window:
+            after = window[-1]["seq"]
+        if not await hub.wait(heartbeat) and hub.since(after) == []:
             yield ": heartbeat\n\n"

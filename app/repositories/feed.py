@@ -11,10 +11,12 @@ EVENT_COLUMNS = "seq, kind, incident_id, unit_id, district, actor, data, at"
 
 
 async def publish(conn: asyncpg.Connection, batch: int = 5000) -> tuple[bool, int | None, bool]:
-    """Give seq numbers, in id order, to events once every older transaction has finished.
+    """Number committed, unpublished events in id order; returns (held the lock, top seq, more left).
 
-    Runs inside a transaction; only the holder of the advisory lock publishes. Returns (this call held
-    the lock, the newest seq it gave or None, whether unpublished events remain).
+    Ids come from a sequence, so a transaction that commits late can hold an id lower than one already
+    visible: ids are no cursor. seq is given at publication instead, by one publisher at a time (the
+    advisory lock is held until commit), so seq order is the order events became visible, and a client
+    that resumes after seq N can never miss an event published later with a lower id.
     """
     if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", PUBLISHER_LOCK):
         return False, None, False
@@ -23,7 +25,7 @@ async def publish(conn: asyncpg.Connection, batch: int = 5000) -> tuple[bool, in
         WITH base AS (SELECT coalesce(max(seq), 0) AS s FROM events WHERE seq IS NOT NULL),
         ready AS (
             SELECT id, row_number() OVER (ORDER BY id) AS rn FROM events
-            WHERE seq IS NULL AND tx < pg_snapshot_xmin(pg_current_snapshot())
+            WHERE seq IS NULL
             ORDER BY id LIMIT $1
         ), published AS (
             UPDATE events e SET seq = base.s + ready.rn FROM ready, base WHERE e.id = ready.id

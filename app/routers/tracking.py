@@ -74,8 +74,11 @@ async def unit_events(
     async def read(conn: Any, after_seq: int, limit: int) -> Any:
         return await feed_repo.unit_events_after(conn, unit_id, after_seq, limit)
 
+    def wanted(row: Any) -> bool:
+        return bool(row["unit_id"] == unit_id)
+
     return StreamingResponse(
-        sse.stream(pool, hub, read, after, settings.sse_heartbeat_seconds),
+        sse.stream(pool, hub, read, wanted, after, settings.sse_heartbeat_seconds),
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )
@@ -96,8 +99,11 @@ async def console_events(
     async def read(conn: Any, after_seq: int, limit: int) -> Any:
         return await feed_repo.events_after(conn, district, after_seq, limit)
 
+    def wanted(row: Any) -> bool:
+        return district is None or row["district"] == district
+
     return StreamingResponse(
-        sse.stream(pool, hub, read, after, settings.sse_heartbeat_seconds),
+        sse.stream(pool, hub, read, wanted, after, settings.sse_heartbeat_seconds),
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )

@@ -193,3 +193,32 @@ async def _settled(conn: asyncpg.Connection, unit_id: int, after: int, count: in
         if len(seqs) >= count or time.monotonic() > deadline:
             return seqs
         await asyncio.sleep(0.05)
+
+
+async def test_an_event_committed_late_with_a_lower_id_is_not_skipped(
+    db_url: str, conn: asyncpg.Connection
+) -> None:
+    from app.repositories import feed as feed_repo
+
+    slow = await asyncpg.connect(db_url.replace("+asyncpg", ""))
+    try:
+        tx = slow.transaction()
+        await tx.start()
+        low_id = await slow.fetchval(
+            "INSERT INTO events (kind, actor, unit_id) VALUES ('late', 't', 7) RETURNING id"
+        )
+        high_id = await conn.fetchval(
+            "INSERT INTO events (kind, actor, unit_id) VALUES ('early', 't', 7) RETURNING id"
+        )
+        assert low_id < high_id
+        async with conn.transaction():
+            await feed_repo.publish(conn)
+        seen = [r["seq"] for r in await feed_repo.unit_events_after(conn, 7, 0, 100)]
+        assert len(seen) == 1
+        await tx.commit()
+        async with conn.transaction():
+            await feed_repo.publish(conn)
+        resumed = await feed_repo.unit_events_after(conn, 7, seen[-1], 100)
+        assert [r["kind"] for r in resumed] == ["late"]
+    finally:
+        await slow.close()
