@@ -89,8 +89,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 async def create_pool(url: str, min_size: int = 2, max_size: int = 16) -> asyncpg.Pool:
     """An asyncpg pool with JSON codecs; every SQL statement of the service runs through one."""
+    # The server enforces the statement timeout: a client-side command_timeout arms a timer per query.
     pool = await asyncpg.create_pool(
-        asyncpg_dsn(url), min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+        asyncpg_dsn(url),
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        server_settings={"statement_timeout": "30s", "idle_in_transaction_session_timeout": "60s"},
     )
     assert pool is not None
     return pool

@@ -25,7 +25,11 @@ class Unauthorized(DomainError):
     status_code = 401
 
 
-def settings_dep(request: Request) -> Settings:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` dependency in a
+# thread pool, and that hop costs more than the dependency itself on every request.
+
+
+async def settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -66,6 +70,16 @@ async def unit_of_work(request: Request) -> AsyncIterator[asyncpg.Connection]:
 
 
 Db = Annotated[asyncpg.Connection, Depends(unit_of_work, scope="function")]
+
+
+async def analytics_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A read-only snapshot on the analytics pool (a replica when DIAL112_ANALYTICS_DATABASE_URL is set)."""
+    pool: asyncpg.Pool = getattr(request.app.state, "analytics_pool", None) or request.app.state.pool
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        yield as_connection(conn)
+
+
+AnalyticsDb = Annotated[asyncpg.Connection, Depends(analytics_connection, scope="function")]
 Operator = Annotated[Principal, Depends(require("operator", "admin"))]
 OperatorOrSupervisor = Annotated[Principal, Depends(require("operator", "supervisor", "admin"))]
 Supervisor = Annotated[Principal, Depends(require("supervisor", "admin"))]
@@ -74,7 +88,7 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 AnyRole = Annotated[Principal, Depends(current_principal)]
 
 
-def service_area(request: Request) -> ServiceArea:
+async def service_area(request: Request) -> ServiceArea:
     """The loaded geography; 503 until `dial112 seed` has run."""
     area: ServiceArea | None = request.app.state.area
     if area is None:
@@ -85,7 +99,7 @@ def service_area(request: Request) -> ServiceArea:
 Area = Annotated[ServiceArea, Depends(service_area)]
 
 
-def dispatcher(request: Request) -> Dispatcher:
+async def dispatcher(request: Request) -> Dispatcher:
     """The dispatcher built at start-up; 503 until the geography is loaded."""
     found: Dispatcher | None = request.app.state.dispatcher
     if found is None:
@@ -96,7 +110,7 @@ def dispatcher(request: Request) -> Dispatcher:
 Dispatch = Annotated[Dispatcher, Depends(dispatcher)]
 
 
-def responder_or_operator(
+async def responder_or_operator(
     unit_id: int, principal: Annotated[Principal, Depends(current_principal)]
 ) -> Principal:
     """A unit-scoped action: the unit's own responder, or an operator; 403 for any other unit's token."""
@@ -110,3 +124,14 @@ def responder_or_operator(
 
 
 UnitActor = Annotated[Principal, Depends(responder_or_operator)]
+
+
+async def direct_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection in autocommit, for use cases whose only write is one statement (GPS fixes)."""
+    # BEGIN and COMMIT would double the round trips of the hottest endpoint for no added atomicity.
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        yield as_connection(conn)
+
+
+DbDirect = Annotated[asyncpg.Connection, Depends(direct_connection, scope="function")]

@@ -10,7 +10,15 @@ from fastapi.responses import StreamingResponse
 from app.errors import Forbidden, Invalid
 from app.realtime import sse
 from app.repositories import feed as feed_repo
-from app.routers.deps import Db, Operator, OperatorOrSupervisor, SettingsDep, UnitActor, current_principal
+from app.routers.deps import (
+    Db,
+    DbDirect,
+    Operator,
+    OperatorOrSupervisor,
+    SettingsDep,
+    UnitActor,
+    current_principal,
+)
 from app.schemas.tracking import AcknowledgeBody, FixesResult, FixIn
 from app.security import Principal, utcnow
 from app.services import dispatch as dispatch_service
@@ -30,7 +38,7 @@ def _own_unit_only(unit_id: int, principal: Principal) -> None:
 async def post_location(
     unit_id: int,
     body: FixIn,
-    db: Db,
+    db: DbDirect,
     settings: SettingsDep,
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> FixesResult:
@@ -41,7 +49,7 @@ async def post_location(
 
 @router.post("/units/locations")
 async def post_locations(
-    db: Db, settings: SettingsDep, principal: Operator, items: Annotated[list[Any], Body()]
+    db: DbDirect, settings: SettingsDep, principal: Operator, items: Annotated[list[Any], Body()]
 ) -> FixesResult:
     """Many fixes from a tracking gateway; each is judged on its own and the answer says which were taken."""
     if len(items) > MAX_BATCH:

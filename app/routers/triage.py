@@ -33,8 +33,9 @@ class TriageRead(BaseModel):
 
 
 @router.post("/triage", response_model=TriageRead)
-def triage(body: TriageRequest, settings: SettingsDep, principal: Operator) -> dict[str, Any]:
+async def triage(body: TriageRequest, settings: SettingsDep, principal: Operator) -> dict[str, Any]:
     """Classify a call's text into police, fire, medical, women or child, with priority and evidence."""
+    # async on purpose: classification takes well under a millisecond, less than a thread-pool hop.
     if len(body.text) > settings.max_text_length:
         raise Invalid(f"text: longer than {settings.max_text_length} characters ({len(body.text)})")
     return classify(body.text).to_dict()
