@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,7 @@ from app.schemas.incidents import AssignBody, CallCreate, UnitStatusBody
 from app.security import Principal
 
 OPEN = ("queued", "dispatched", "on_scene")
+Row = Mapping[str, Any] | asyncpg.Record  # an incident as read from the database or built in memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,25 +148,21 @@ async def list_incidents(conn: asyncpg.Connection, **filters: Any) -> list[dict[
 async def send_best_unit(
     conn: asyncpg.Connection,
     d: Dispatcher,
-    *,
-    incident_id: int,
+    incident: Row,
     service: str,
-    lat: float,
-    lon: float,
-    area_type: str,
-    priority: int,
-    district: str,
+    *,
     now: datetime,
     actor: str,
     exclude: list[int] | None = None,
 ) -> asyncpg.Record | None:
-    """Claim the free unit that arrives first for one service; None when no suitable unit is free.
+    """Claim the free unit that arrives first for one service of an incident; None when none is free.
 
     Candidates come nearest-first per unit type from the index; the policy ranks them; a unit lost to a
     concurrent claim is skipped and the next one tried, re-reading candidates until none is left.
     """
     types = unit_types_for(service, d.settings.service_unit_types)
-    need = Need(service, lat, lon, area_type, priority)
+    lat, lon = incident["lat"], incident["lon"]
+    need = Need(service, lat, lon, incident["area_type"], incident["priority"])
     excluded = list(exclude or [])
     tried: list[int] = []
     fresh_after = now - timedelta(minutes=d.settings.stale_position_minutes)
@@ -192,13 +190,13 @@ async def send_best_unit(
             claimed = await repo.claim_unit(
                 conn,
                 unit_id=choice.candidate.unit_id,
-                incident_id=incident_id,
+                incident_id=incident["id"],
                 service=service,
                 eta_seconds=choice.eta_seconds,
                 distance_km=choice.distance_km,
                 now=now,
                 actor=actor,
-                district=district,
+                district=incident["district"],
             )
             if claimed is not None:
                 return claimed
@@ -209,7 +207,7 @@ async def send_best_unit(
 async def send_units(
     conn: asyncpg.Connection,
     d: Dispatcher,
-    incident: dict[str, Any],
+    incident: Row,
     services: list[str],
     now: datetime,
     actor: str,
@@ -217,19 +215,7 @@ async def send_units(
     """Send one unit per service; services left without a unit stay pending on the incident (the queue)."""
     sent = []
     for service in services:
-        claimed = await send_best_unit(
-            conn,
-            d,
-            incident_id=incident["id"],
-            service=service,
-            lat=incident["lat"],
-            lon=incident["lon"],
-            area_type=incident["area_type"],
-            priority=incident["priority"],
-            district=incident["district"],
-            now=now,
-            actor=actor,
-        )
+        claimed = await send_best_unit(conn, d, incident, service, now=now, actor=actor)
         if claimed is not None:
             sent.append(claimed)
     return sent
@@ -500,20 +486,7 @@ async def redispatch(
     if incident is None or incident["status"] not in OPEN:
         return None
     await repo.add_pending(conn, incident_id, service)
-    return await send_best_unit(
-        conn,
-        d,
-        incident_id=incident_id,
-        service=service,
-        lat=incident["lat"],
-        lon=incident["lon"],
-        area_type=incident["area_type"],
-        priority=incident["priority"],
-        district=incident["district"],
-        now=now,
-        actor=actor,
-        exclude=exclude,
-    )
+    return await send_best_unit(conn, d, incident, service, now=now, actor=actor, exclude=exclude)
 
 
 # ---------------------------------------------------------------------------------------------- operators
@@ -731,19 +704,6 @@ async def sweep_queue(conn: asyncpg.Connection, d: Dispatcher, now: datetime, li
         return 0
     sent = 0
     for incident in await repo.waiting_incidents(conn, services, limit):
-        for service in [s for s in incident["pending"] if s in services]:
-            claimed = await send_best_unit(
-                conn,
-                d,
-                incident_id=incident["id"],
-                service=service,
-                lat=incident["lat"],
-                lon=incident["lon"],
-                area_type=incident["area_type"],
-                priority=incident["priority"],
-                district=incident["district"],
-                now=now,
-                actor="system:queue-sweeper",
-            )
-            sent += claimed is not None
+        servable = [s for s in incident["pending"] if s in services]
+        sent += len(await send_units(conn, d, incident, servable, now, "system:queue-sweeper"))
     return sent

@@ -111,19 +111,15 @@ async def test_chosen_unit_is_the_oracles(
             call[1],
             NOW,
         )
-        claimed = await send_best_unit(
-            conn,
-            d,
-            incident_id=incident_id,
-            service=service,
-            lat=call[0],
-            lon=call[1],
-            area_type=area_type,
-            priority=2,
-            district="Raipur",
-            now=NOW,
-            actor="test",
-        )
+        incident = {
+            "id": incident_id,
+            "lat": call[0],
+            "lon": call[1],
+            "area_type": area_type,
+            "priority": 2,
+            "district": "Raipur",
+        }
+        claimed = await send_best_unit(conn, d, incident, service, now=NOW, actor="test")
         expected = oracle(units, service, call[0], call[1], area_type, d)
         assert (claimed["unit_id"] if claimed else None) == expected
         await tx.rollback()
