@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -28,6 +29,16 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code, headers=headers)
+
+
+async def _transient_database_error(request: Request, exc: Exception) -> JSONResponse:
+    # A deadlock victim or a lost connection rolled the whole unit of work back: nothing was written,
+    # and the same request (with its Idempotency-Key) can simply be sent again.
+    if isinstance(exc, asyncpg.DeadlockDetectedError | asyncpg.SerializationError):
+        detail = "the request collided with a concurrent change and was rolled back; retry it"
+    else:
+        detail = "the database is unavailable; nothing was written; retry shortly"
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "1"})
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -78,6 +89,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.dispatcher = None
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for transient in (
+        asyncpg.DeadlockDetectedError,
+        asyncpg.SerializationError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.CannotConnectNowError,
+        ConnectionError,
+    ):
+        app.add_exception_handler(transient, _transient_database_error)
     app.include_router(health.router)
     app.include_router(units.router)
     app.include_router(triage.router)

@@ -43,6 +43,10 @@ async def test_readyz_503_after_database_goes_away(settings: Settings, conn: asy
             response = await client.get("/readyz")
             assert response.status_code == 503
             assert "database" in response.json()["detail"]
+            # any request needing the database is a clear 503 with Retry-After, never a 500
+            units = await client.get("/api/v1/units", headers=token("operator"))
+            assert units.status_code == 503 and units.headers["retry-after"] == "1"
+            assert "nothing was written" in units.json()["detail"]
             app.state.pool = await asyncpg.create_pool(
                 settings.database_url.replace("+asyncpg", ""), min_size=1
             )
