@@ -32,7 +32,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 triage-eval: install
-	$(BIN)/python -m app.dispatch.triage.evaluation tests/data/triage_dev.jsonl tests/data/triage_own.jsonl
+	$(BIN)/python -m app.dispatch.triage.evaluation tests/data/triage_dev.jsonl tests/data/triage_own.jsonl tests/data/triage_dev2.jsonl
 
 bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -9,16 +9,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
-from .normalize import BOUNDARY, tokens
+from .normalize import BOUNDARY, skeleton, tokens
 
 NEGATION_SCOPE = 3  # words a negator reaches ("koi bhi ghayal nahi", "no one is hurt")
 ADULT_AGE = 18
 CHILD_AGE_WEIGHT = 2.5  # an explicit age under 18 outweighs any noun ("daughter", "girl")
 MIN_CHILD_VICTIM = 0.5
+SELF_FEMININE = 0.8  # woman evidence of a caller speaking of herself in the feminine
 # Extra weight for the victim's service when a woman/child is the object of an offence; sized so it
 # beats the police weight the offence words themselves carry and the medical weight of injuries.
 VICTIM_BASE = 2.0
 VICTIM_PER_OFFENCE = 1.5
+FIRE_DECISIVE = 4.0  # fire evidence this strong (a fire, a blast with flames) outranks the casualties
+RESCUE_DECISIVE = 3.0  # people trapped by a collapse, flood or stuck lift: the fire service rescues
+FIRE_MARGIN = 1.0
 CONFLICT_MARGIN = 0.75  # top-two scores closer than this: the operator should confirm
 MAX_EVIDENCE = 8
 # Ties are broken towards the service that protects the more vulnerable caller.
@@ -30,6 +34,18 @@ _WEAK_AS_ACCIDENT: tuple[Mapping[str, float], Mapping[str, float]] = (
     {"medical": 2.5, "police": 1.5},
     {"accident": 1.0},
 )
+_WEAK_AS_VIOLENCE: tuple[Mapping[str, float], Mapping[str, float]] = ({"police": 2.0}, {"violence": 1.0})
+_COLLAPSE_STRUCTURE: tuple[Mapping[str, float], Mapping[str, float]] = (
+    {"fire": 3.0, "medical": 1.0},
+    {"trapped": 1.0, "collapse": 1.0},
+)
+_COLLAPSE_PERSON: tuple[Mapping[str, float], Mapping[str, float]] = ({"medical": 3.5}, {"medical": 1.0})
+_ANIMAL_RESCUE: tuple[Mapping[str, float], Mapping[str, float]] = ({"fire": 2.0}, {"trapped": 1.0})
+_NOT_AGE_WORDS = (
+    "lakh lac hazar hajar hazaar thousand rupees rupaye rupay rs baje bje ghante hours hour minute minutes km"
+    " floor log people persons men din days baar times लाख हजार हज़ार रुपये रुपए बजे घंटे मिनट मंजिल लोग दिन बार"
+)
+_NOT_AGE_AFTER = frozenset(skeleton(w) for w in _NOT_AGE_WORDS.split())  # "2 lakh", "5 baje", "3 log"
 
 
 @dataclass(frozen=True)
@@ -85,18 +101,18 @@ def _find_matches(lex: Lexicon, light_surf: list[str], canon: list[str]) -> list
         if tok == BOUNDARY:
             i += 1
             continue
-        keys = by_first.get(tok)
-        if keys is not None:
-            for key in keys:
-                k = len(key)
-                if k == 1 or tuple(canon[i : i + k]) == key:
+        groups = by_first.get(tok)
+        if groups is not None:
+            found = False
+            for k, keys in groups:
+                key = (tok,) if k == 1 else tuple(canon[i : i + k])
+                if key in keys:
                     entries = phrases[key]
                     out.append(_Match(i, i + k, entries, _kind(entries)))
                     i += k
+                    found = True
                     break
-            else:
-                keys = None
-            if keys is not None:
+            if found:
                 continue
         hit = short.get(light_surf[i]) or (lex.stem(tok) if len(tok) >= 3 else ())
         if hit:
@@ -129,21 +145,27 @@ def _apply_negation(matches: list[_Match], canon: list[str]) -> None:
                 other.negated = True
 
 
-def _ages(lex: Lexicon, matches: list[_Match], canon: list[str]) -> tuple[list[int], list[int]]:
+def _ages(
+    lex: Lexicon, matches: list[_Match], canon: list[str], child_noun: bool
+) -> tuple[list[int], list[int]]:
     """Stated ages: (explicit, approximate).
 
-    Explicit: "<n> saal/years/बछर", "aged <n>", "उम्र <n>"; months or days count as 0. Approximate:
-    a number under 18 right after a person ("daughter, 11", "girl of about 13").
+    Explicit: "<n> saal/years/बछर", "aged <n>", "उम्र <n>"; months or days count as 0 when a child is
+    mentioned ("6 mahine ka bachcha", not "तीन महीने की तनख्वाह"). Approximate: a number under 18 right
+    after a person noun ("daughter, 11", "girl of about 13"), never one followed by a unit of money, time
+    or count ("dahej ke 2 lakh", "5 baje").
     """
     unit_at: dict[int, str] = {}
     person_end: set[int] = set()
+    person_start: set[int] = set()  # "3 ladke" is a count of people, not an age
     for m in matches:
         for e in m.entries:
             for role in ("age_unit", "age_unit_infant", "age_word"):
                 if role in e.roles:
                     unit_at[m.start] = role
-            if "woman" in e.roles or "child" in e.roles:
+            if _is_person_noun(e):
                 person_end.add(m.end)
+                person_start.add(m.start)
     explicit: list[int] = []
     approx: list[int] = []
     for i, tok in enumerate(canon):
@@ -152,8 +174,11 @@ def _ages(lex: Lexicon, matches: list[_Match], canon: list[str]) -> tuple[list[i
             continue
         after = [unit_at.get(j) for j in (i + 1, i + 2)]
         before = [unit_at.get(j) for j in (i - 1, i - 2)]
+        if i + 1 < len(canon) and (canon[i + 1] in _NOT_AGE_AFTER or i + 1 in person_start):
+            continue
         if "age_unit_infant" in after:
-            explicit.append(0)
+            if child_noun:
+                explicit.append(0)
         elif "age_unit" in after or "age_word" in before[:1]:
             explicit.append(value)
         elif value < ADULT_AGE and (
@@ -186,7 +211,12 @@ def classify_with(lex: Lexicon, text: str) -> Triage:
     # Context that changes how ambiguous words read (a "hit" next to a truck is an accident, an
     # "attack" by a bear is an injury, an accident where nobody is hurt needs no ambulance).
     animal = "animal" in present
+    # An animal in a well, drain or mud, with nobody attacking or bitten, is a rescue for the fire service.
+    animal_rescue = animal and ("pit" in present or "trapped" in present) and "violence" not in present
+    animal_rescue = animal_rescue and "violence_weak" not in present and "medical" not in present
     weak_is_accident = ("vehicle" in present or "accident" in present) and "violence" not in present
+    weak_is_violence = "weapon" in present and not weak_is_accident  # "sar pe rod maar di"
+    structure = "structure" in present or "pit" in present  # "the old house collapsed" vs "father collapsed"
     no_injury = "injury" in negated_roles and "injury" not in present
 
     score: dict[str, float] = dict.fromkeys(SERVICES, 0.0)
@@ -198,10 +228,16 @@ def classify_with(lex: Lexicon, text: str) -> Triage:
         for e in m.entries:
             services: Mapping[str, float] = e.services
             roles: Mapping[str, float] = e.roles
-            if animal and ("violence" in roles or "violence_weak" in roles):
+            if "collapse_word" in roles:
+                services, roles = _COLLAPSE_STRUCTURE if structure else _COLLAPSE_PERSON
+            if animal_rescue and ("animal" in roles or ("injury" in roles and roles["injury"] <= 0.5)):
+                services, roles = _ANIMAL_RESCUE  # "gaay kuan me gir gayi": the fall is the animal's
+            elif animal and ("violence" in roles or "violence_weak" in roles):
                 services, roles = _ANIMAL_ATTACK
             elif weak_is_accident and "violence_weak" in roles:
                 services, roles = _WEAK_AS_ACCIDENT
+            elif weak_is_violence and "violence_weak" in roles:
+                services, roles = _WEAK_AS_VIOLENCE
             if no_injury and "accident" in roles:
                 services = {"police": sum(services.values())}
             for svc, w in services.items():
@@ -215,24 +251,36 @@ def classify_with(lex: Lexicon, text: str) -> Triage:
                 serious_medical = True
 
     if "age_unit" in present or "age_unit_infant" in present or "age_word" in present or _has_digit(canon):
-        explicit, approx = _ages(lex, matches, canon)
+        explicit, approx = _ages(lex, matches, canon, role["child"] > 0 or role["child_weak"] > 0)
         ages = explicit + approx
         if ages and min(ages) < ADULT_AGE:
             role["child"] += CHILD_AGE_WEIGHT
             if min(ages) == 0:
                 role["infant"] += 1.0
         elif explicit:
-            role["child"] = 0.0  # everyone whose age is given is an adult: "beta, 32 saal" is no child
+            role["child"] = role["child_weak"] = (
+                0.0  # everyone whose age is given is an adult: "beta, 32 saal" is no child
+            )
+
+    if role["woman"] < SELF_FEMININE and _feminine_self(canon):
+        role["woman"] = SELF_FEMININE
 
     # Victim × offence precedence.
+    if role["self_harm"] > 0:
+        role["threat"] = 0.0  # "threatening to hang himself" threatens no one else
     women_off = role["harassment"] + role["sexual"] + role["dowry"]
-    person_off = women_off + role["violence"] + role["abduction"] + role["threat"] + role["missing"]
-    person_off += role["violence_weak"]
+    against = women_off + role["violence"] + role["threat"] + role["violence_weak"]
+    person_off = against + role["abduction"] + role["missing"]
     child_ctx = role["child_only"]
     if role["accident"] > 0 or role["fire"] > 0 or role["drowning"] > 0:
         # A crying or unaccompanied child at an accident or fire is a casualty, not a protection case.
         child_ctx = 0.0
     vw, vc = role["woman"], role["child"]
+    if against > 0:
+        # A husband or in-laws mark domestic abuse of a woman; a husband who is missing is no woman victim.
+        vw += role["woman_ctx"]
+    if women_off == 0:
+        vc += role["child_weak"]  # "boys teasing girls": weak nouns are the offenders of harassment
     if vc < MIN_CHILD_VICTIM:
         vc = 0.0  # "boys", "ladka" alone are as often the offenders as the victims
     victim: str | None = None
@@ -245,6 +293,13 @@ def classify_with(lex: Lexicon, text: str) -> Triage:
         # the police evidence (threat, weapon, drunk) on top of the offence's own weight.
         strength = person_off + (child_ctx if victim == "child" else 0.0)
         score[victim] += score["police"] + VICTIM_BASE + VICTIM_PER_OFFENCE * strength
+
+    elif (
+        score["fire"] >= FIRE_DECISIVE or (score["fire"] >= RESCUE_DECISIVE and role["trapped"] > 0)
+    ) and score["medical"] >= score["fire"]:
+        # Fire precedence: a burning building with patients, casualties or an ambulance mentioned is a fire
+        # call first (the tender brings the rescue), and the injuries become the medical secondary.
+        score["fire"] = score["medical"] + FIRE_MARGIN
 
     priority = _priority(priorities, role, person_off)
     ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
@@ -284,6 +339,31 @@ def classify_with(lex: Lexicon, text: str) -> Triage:
 
 
 _DIGIT = re.compile(r"\d")
+
+
+def _is_person_noun(e: Entry) -> bool:
+    """A victim noun (girl, beta, ladka), not self-reference or an offence that implies a woman."""
+    r = e.roles
+    if any(o in r for o in _PERSON_OFFENCES):
+        return False
+    return "child" in r or "child_weak" in r or r.get("woman", 0.0) >= 1.0
+
+
+# Words ending in -i before "hu/hoon" that are not a feminine verb form ("main bhi hoon", "nahi hu").
+_NOT_FEMININE = frozenset(
+    {"bhi", "hi", "ki", "abhi", "yhi", "vhi", "shi", "nhi", "ni", "ai", "mi", "i", "ti"}
+)
+_AM = frozenset({"hu", "hun"})  # hoon, hu, हूं, हूँ
+
+
+def _feminine_self(canon: list[str]) -> bool:
+    """A caller speaking of herself in the feminine: "ja rahi hoon", "chhupi hu", "अकेली हूँ"."""
+    for i in range(1, len(canon)):
+        if canon[i] in _AM:
+            prev = canon[i - 1]
+            if prev.endswith("i") and prev not in _NOT_FEMININE:
+                return True
+    return False
 
 
 def _has_digit(canon: list[str]) -> bool:

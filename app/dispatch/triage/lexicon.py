@@ -17,10 +17,11 @@ SERVICES = ("police", "fire", "medical", "women", "child")
 KINDS = ("signal", "negate_prev", "negate_next", "neutral", "stop")
 ROLES = frozenset(
     {
-        "woman", "child", "violence", "violence_weak", "harassment", "sexual", "dowry", "abduction",
-        "threat", "missing", "child_only", "accident", "vehicle", "injury", "burn", "trapped", "fire",
-        "collapse", "drowning", "animal", "self_harm", "poison", "medical", "death", "weapon", "crime",
-        "infant", "urgent", "fight", "age_unit", "age_unit_infant", "age_word",
+        "woman", "woman_ctx", "child", "child_weak", "violence", "violence_weak", "harassment", "sexual",
+        "dowry", "abduction", "threat", "missing", "child_only", "accident", "vehicle", "injury", "burn",
+        "trapped", "fire", "collapse", "drowning", "animal", "self_harm", "poison", "medical", "death",
+        "weapon", "crime", "infant", "urgent", "fight", "age_unit", "age_unit_infant", "age_word", "pit",
+        "structure", "collapse_word",
     }
 )  # fmt: skip
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
@@ -62,7 +63,8 @@ class Lexicon:
 
     entries: list[Entry]
     phrases: dict[tuple[str, ...], tuple[Entry, ...]]
-    by_first: dict[str, tuple[tuple[str, ...], ...]]
+    # first skeleton token -> (phrase length, phrases of that length), longest first
+    by_first: dict[str, tuple[tuple[int, frozenset[tuple[str, ...]]], ...]]
     short: dict[str, tuple[Entry, ...]]
     stems: dict[str, tuple[tuple[str, tuple[Entry, ...]], ...]]  # first 3 letters -> (stem, entries)
     numbers: dict[str, int]  # skeleton of a number word -> value ("nine", "नौ", "दस")
@@ -152,6 +154,51 @@ def _meaning(e: Entry) -> tuple[object, ...]:
     return (e.kind, tuple(sorted(e.services)), tuple(sorted(e.roles)))
 
 
+# Hindi/Chhattisgarhi verb endings that vary with gender and number (skeletons): gaya/gayi/gaye,
+# raha/rahi/rahe, karta/karti/karte, wala/wali/wale ... A multi-word phrase listed with one form also
+# matches the others ("utha ke le gaye" covers "utha ke le gayi"), so entries need not list all three.
+_INFLECTION_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("g", "gi", "ge"),
+    ("rh", "rhi", "rhe"),
+    ("th", "thi", "the"),
+    ("hu", "hui", "hue"),
+    ("krt", "krti", "krte"),
+    ("vl", "vli", "vle"),
+    ("lg", "lgi", "lge"),
+    ("pd", "pdi", "pde"),
+    ("jt", "jti", "jte"),
+    ("dt", "dti", "dte"),
+    ("lt", "lti", "lte"),
+    ("ht", "hti", "hte"),
+    ("mrt", "mrti", "mrte"),
+    ("a", "ai", "ae"),
+    ("mil", "mili", "mile"),
+    ("gir", "giri", "gire"),
+    ("di", "die", "dis"),
+    ("li", "lie", "lis"),
+    ("ki", "kie"),
+)
+_INFLECTIONS = {form: group for group in _INFLECTION_GROUPS for form in group}
+MAX_INFLECTED_WORDS = 2  # variants for at most two inflected words per phrase (9 combinations)
+
+
+def _add_inflections(phrases: dict[tuple[str, ...], list[Entry]]) -> None:
+    """Add the other gender/number forms of multi-word phrases, unless a listed phrase already has them."""
+    listed = set(phrases)
+    for key, entries in list(phrases.items()):
+        if len(key) < 2:
+            continue
+        slots = [i for i, tok in enumerate(key) if tok in _INFLECTIONS][:MAX_INFLECTED_WORDS]
+        variants = {key}
+        for i in slots:
+            variants = {(*v[:i], form, *v[i + 1 :]) for v in variants for form in _INFLECTIONS[key[i]]}
+        for variant in variants - listed:
+            bucket = phrases.setdefault(variant, [])
+            for e in entries:
+                if e not in bucket:
+                    bucket.append(e)
+
+
 def compile_lexicon(data: Any) -> Lexicon:
     """Build the lookup tables from parsed YAML data."""
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
@@ -174,17 +221,22 @@ def compile_lexicon(data: Any) -> Lexicon:
                 stem = skeleton(text[:-1])
                 if len(stem) < MIN_SKELETON or " " in stem:
                     raise LexiconError(f"entry {entry.label!r}: stem {text!r} must be one word of 3+ letters")
-                stems.setdefault(stem, []).append(entry)
+                stem_bucket = stems.setdefault(stem, [])
+                if entry not in stem_bucket:
+                    stem_bucket.append(entry)
                 continue
             sk = tuple(skeleton(text).split())
             if not sk:
                 continue
             if len(sk) == 1 and len(sk[0]) < MIN_SKELETON:
                 for word in surface(text).split():
-                    short.setdefault(light(word), []).append(entry)
+                    bucket = short.setdefault(light(word), [])
+                    if all(_meaning(e) != _meaning(entry) for e in bucket):
+                        bucket.append(entry)
                 continue
             bucket = phrases.setdefault(sk, [])
-            if entry not in bucket:
+            # The same phrase listed twice with the same meaning (two entries for one situation) counts once.
+            if entry not in bucket and all(_meaning(e) != _meaning(entry) for e in bucket):
                 bucket.append(entry)
             if len(sk) == 1:
                 singles.setdefault(sk[0], []).append((entry, text))
@@ -202,6 +254,7 @@ def compile_lexicon(data: Any) -> Lexicon:
                     bucket = short.setdefault(light(word), [])
                     if e not in bucket:
                         bucket.append(e)
+    _add_inflections(phrases)
     numbers: dict[str, int] = {}
     for word, value in (data.get("numbers") or {}).items():
         if not isinstance(value, int):
@@ -222,7 +275,7 @@ def compile_lexicon(data: Any) -> Lexicon:
     return Lexicon(
         entries=entries,
         phrases={k: tuple(v) for k, v in phrases.items()},
-        by_first={k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()},
+        by_first={k: _by_length(v) for k, v in by_first.items()},
         short={k: tuple(v) for k, v in short.items()},
         stems={k: tuple(v) for k, v in stem_index.items()},
         numbers=numbers,
@@ -231,6 +284,14 @@ def compile_lexicon(data: Any) -> Lexicon:
         fuzzy_words=fuzzy_words,
         fuzzy_buckets={k: tuple(v) for k, v in buckets.items()},
     )
+
+
+def _by_length(keys: list[tuple[str, ...]]) -> tuple[tuple[int, frozenset[tuple[str, ...]]], ...]:
+    """Phrases sharing a first word, grouped by length (longest first): one set lookup per length."""
+    groups: dict[int, set[tuple[str, ...]]] = {}
+    for key in keys:
+        groups.setdefault(len(key), set()).add(key)
+    return tuple((n, frozenset(groups[n])) for n in sorted(groups, reverse=True))
 
 
 @lru_cache(maxsize=4)
