@@ -373,9 +373,12 @@ async def clear_assignment(conn: asyncpg.Connection, assignment_id: int, at: dat
     )
 
 
-async def set_unit_status(conn: asyncpg.Connection, unit_id: int, status: str, at: datetime) -> None:
-    """Move a unit to a status."""
-    await conn.execute("UPDATE units SET status = $2, status_at = $3 WHERE id = $1", unit_id, status, at)
+async def set_unit_status(conn: asyncpg.Connection, unit_id: int, status: str, at: datetime) -> str | None:
+    """Move a unit to a status; returns the unit's district (None for an unknown unit)."""
+    district: str | None = await conn.fetchval(
+        "UPDATE units SET status = $2, status_at = $3 WHERE id = $1 RETURNING district", unit_id, status, at
+    )
+    return district
 
 
 async def mark_first_on_scene(

@@ -269,9 +269,9 @@ async def free_unit(
     skip_incident: int | None = None,
 ) -> None:
     """Make a unit available and, in the same transaction, hand it the next waiting incident."""
-    await repo.set_unit_status(conn, unit_id, "available", at)
+    district = await repo.set_unit_status(conn, unit_id, "available", at)
     await events_repo.append_event(
-        conn, "unit.available", actor, unit_id=unit_id, data={"at": at.isoformat()}
+        conn, "unit.available", actor, unit_id=unit_id, district=district, data={"at": at.isoformat()}
     )
     await offer_unit(conn, d, unit_id, at, actor, skip_incident=skip_incident)
 
