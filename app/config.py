@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     ack_check_interval_seconds: float = 2.0
     sse_heartbeat_seconds: float = 15.0
     women_review_hours: float = 24.0
+    # Turnout (notified → en route) beyond this is a lapse; NFPA 1710: 60 s medical, 80 s fire (domain.md).
+    turnout_limit_seconds: dict[str, float] = {
+        "ambulance": 60.0,
+        "fire_tender": 80.0,
+        "police_erv": 60.0,
+        "women_safety": 60.0,
+        "child_protection": 90.0,
+    }
+    default_turnout_limit_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _secret_required_outside_development(self) -> Settings:

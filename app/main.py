@@ -14,7 +14,7 @@ from app.config import Settings, get_settings
 from app.database import create_pool
 from app.errors import DomainError
 from app.realtime.hub import FeedHub
-from app.routers import health, incidents, tracking, triage, units
+from app.routers import analytics, health, incidents, oversight, tracking, triage, units
 from app.services.dispatch import Dispatcher
 from app.services.geography import load_gazetteer, load_service_area
 from app.services.watchdog import watchdog
@@ -60,7 +60,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not settings.database_url:
             raise RuntimeError("DATABASE_URL is not set: start the service with `dial112 serve`")
         app.state.pool = await create_pool(settings.database_url, settings.db_pool_min, settings.db_pool_max)
+        # Analytics reads go to a replica when one is configured, so heavy reports never slow intake.
+        app.state.analytics_pool = app.state.pool
         try:
+            if settings.analytics_database_url:
+                app.state.analytics_pool = await create_pool(
+                    settings.analytics_database_url, settings.db_pool_min, settings.db_pool_max
+                )
             async with app.state.pool.acquire() as conn:
                 app.state.area = await load_service_area(conn)
             if app.state.area is not None:
@@ -76,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 await app.state.hub.stop()
         finally:
+            if app.state.analytics_pool is not app.state.pool:
+                await app.state.analytics_pool.close()
             await app.state.pool.close()
 
     app = FastAPI(
@@ -101,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(units.router)
     app.include_router(triage.router)
+    app.include_router(oversight.router)  # before incidents: /incidents/at-risk is not /incidents/{id}
     app.include_router(incidents.router)
+    app.include_router(analytics.router)
     app.include_router(tracking.router)
     return app

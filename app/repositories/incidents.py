@@ -384,10 +384,16 @@ async def set_unit_status(conn: asyncpg.Connection, unit_id: int, status: str, a
 async def mark_first_on_scene(
     conn: asyncpg.Connection, incident_id: int, at: datetime
 ) -> asyncpg.Record | None:
-    """Record the incident's first arrival: response time and whether it met the target."""
+    """Record the incident's first arrival: response time, whether it met the target, the unit type.
+
+    The response_rollup trigger (migration 0004) counts the arrival in the same transaction.
+    """
     return await conn.fetchrow(
         """UPDATE incidents SET first_on_scene_at = $2,
                   response_seconds = extract(epoch FROM $2 - received_at),
+                  first_unit_type = (SELECT a.unit_type FROM assignments a
+                                     WHERE a.incident_id = $1 AND a.on_scene_at IS NOT NULL
+                                     ORDER BY a.on_scene_at, a.id LIMIT 1),
                   within_target = extract(epoch FROM $2 - received_at) <= target_minutes * 60,
                   status = CASE WHEN status = 'dispatched' THEN 'on_scene' ELSE status END
            WHERE id = $1 AND first_on_scene_at IS NULL

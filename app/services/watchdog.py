@@ -11,12 +11,13 @@ import asyncpg
 from app.database import transaction
 from app.security import utcnow
 from app.services.dispatch import Dispatcher, sweep_queue, withdraw_lapsed
+from app.services.oversight import flag_risks
 
 log = logging.getLogger(__name__)
 
 
 async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: float) -> None:
-    """Every interval: withdraw lapsed assignments (each in its own transaction), then sweep the queue."""
+    """Every interval: withdraw lapsed assignments (one transaction each), sweep the queue, flag risks."""
     while True:
         await asyncio.sleep(interval)
         try:
@@ -26,6 +27,8 @@ async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: flo
                         break
             async with transaction(pool) as conn:
                 await sweep_queue(conn, dispatcher, utcnow())
+            async with transaction(pool) as conn:
+                await flag_risks(conn, dispatcher.eta, utcnow())
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("watchdog round failed (%s); retrying next round", exc)
 
