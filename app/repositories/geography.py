@@ -56,6 +56,18 @@ async def upsert_urban_zone(
     )
 
 
+async def ensure_station(conn: asyncpg.Connection, name: str, district: str, lat: float, lon: float) -> None:
+    """Create a station by name unless it exists (stations are the accountability unit below a district)."""
+    await conn.execute(
+        "INSERT INTO stations (name, district, lat, lon) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (name) DO NOTHING",
+        name,
+        district,
+        lat,
+        lon,
+    )
+
+
 async def list_districts(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """All districts with their geometry, by name."""
     return list(await conn.fetch("SELECT name, geometry, hq_lat, hq_lon FROM districts ORDER BY name"))

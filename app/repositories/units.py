@@ -82,9 +82,10 @@ async def upsert_demo_units(conn: asyncpg.Connection, rows: list[tuple[str, str,
     """Insert demo units by callsign; an existing free one goes back to its demo post with a fresh fix."""
     await conn.executemany(
         """
-        INSERT INTO units AS u (callsign, type, district, lat, lon)
-        VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (callsign) DO UPDATE SET lat = EXCLUDED.lat, lon = EXCLUDED.lon, position_at = now()
+        INSERT INTO units AS u (callsign, type, district, lat, lon, station_id)
+        VALUES ($1, $2, $3, $4, $5, (SELECT id FROM stations WHERE district = $3 ORDER BY id LIMIT 1))
+        ON CONFLICT (callsign) DO UPDATE SET lat = EXCLUDED.lat, lon = EXCLUDED.lon, position_at = now(),
+                                             station_id = EXCLUDED.station_id
         WHERE u.status = 'available'
         """,
         rows,

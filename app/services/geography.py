@@ -32,6 +32,11 @@ async def seed_geography(conn: asyncpg.Connection, geography_dir: Path) -> tuple
         await geo_repo.upsert_district(conn, feature["properties"], feature["geometry"])
     for feature in zones:
         await geo_repo.upsert_urban_zone(conn, feature["properties"], feature["geometry"])
+    for feature in districts:  # every district gets its control room at headquarters as a first station
+        props = feature["properties"]
+        if props.get("hq_lat") is not None and props.get("hq_lon") is not None:
+            name = f"{props.get('headquarters') or props['name']} District Control Room"
+            await geo_repo.ensure_station(conn, name, props["name"], props["hq_lat"], props["hq_lon"])
     for area_type, minutes in DEFAULT_TARGET_MINUTES.items():
         await geo_repo.ensure_default_target(conn, area_type, minutes, "system:seed")
     return len(districts), len(zones)

@@ -175,6 +175,8 @@ async def test_seed_is_idempotent_and_demo_fleet_covers_every_district(
     assert await conn.fetchval("SELECT count(*) FROM districts") == 33
     assert await conn.fetchval("SELECT count(*) FROM urban_zones") == 20
     assert await conn.fetchval("SELECT count(*) FROM response_targets") == 2
+    assert await conn.fetchval("SELECT count(DISTINCT district) FROM stations") == 33
+    assert await conn.fetchval("SELECT count(*) FROM units WHERE station_id IS NULL") == 0
     per_district = await conn.fetch(
         "SELECT district, count(DISTINCT type) AS types FROM units GROUP BY district"
     )
