@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.dispatch.triage import classify  # noqa: E402
-from app.dispatch.triage.classifier import _LEXICON  # noqa: E402
+from app.dispatch.triage.classifier import _LEXICON, _MODEL, classify_with  # noqa: E402
 from app.dispatch.triage.evaluation import evaluate, load  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -127,8 +127,14 @@ def main() -> int:
         return classify(t)
 
     ours_cold = rate(cold, texts, rounds=3)
+    rules_only = rate(lambda t: classify_with(_LEXICON, t), texts)
     print(f"baseline keyword list : {base:12,.0f} classifications/s")
     print(f"triage classifier     : {ours:12,.0f} classifications/s  (ratio to baseline {ours / base:.3f})")
+    model_note = "no model.json" if _MODEL is None else f"{len(_MODEL.weights):,} model features"
+    print(
+        f"triage, rules only    : {rules_only:12,.0f} classifications/s  (rules + model / rules only "
+        f"{ours / rules_only:.3f}; {model_note})"
+    )
     print(f"triage, fuzzy cache cleared before every call: {ours_cold:,.0f} classifications/s")
     print(f"target >= 10,000/s: {'PASS' if ours >= 10_000 else 'FAIL'}")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.dispatch.triage import SERVICES, Triage, classify
+from app.dispatch.triage.classifier import _LEXICON, _MODEL, canonical_tokens, classify_with
 from app.dispatch.triage.evaluation import evaluate, load, main
 from app.dispatch.triage.lexicon import LexiconError, compile_lexicon, load_lexicon
+from app.dispatch.triage.model import MODEL_PATH, FeatureConfig, TextModel, features, load_model
 from app.dispatch.triage.normalize import MAX_CHARS, skeleton
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -400,9 +404,14 @@ def test_gender_inflections_are_generated() -> None:
 
 
 # triage_dev2 was run once as a held-out check before it was used for development (tests/data/README.md).
+# The shipped model (model.json) is trained on all three files, so this gate is measured on training
+# data for both the rules and the model: it guards against regressions, it is no estimate for unseen
+# calls (those are the held-out split numbers in METHOD.md). The rules alone must pass it too.
 @pytest.mark.parametrize("name", ["triage_dev.jsonl", "triage_own.jsonl", "triage_dev2.jsonl"])
-def test_accuracy_gate(name: str) -> None:
-    rep = evaluate(load(DATA / name))
+@pytest.mark.parametrize("with_model", [True, False], ids=["rules+model", "rules-only"])
+def test_accuracy_gate(name: str, with_model: bool) -> None:
+    fn = classify if with_model else (lambda t: classify_with(_LEXICON, t))
+    rep = evaluate(load(DATA / name), fn)
     assert rep.accuracy >= 0.97, rep.errors
     for cls in SERVICES:
         assert rep.recall(cls) >= 0.95, (cls, rep.recall(cls))
@@ -421,3 +430,76 @@ def test_evaluation_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(DATA / "triage_dev.jsonl")]) == 0
     out = capsys.readouterr().out
     assert "accuracy" in out and "confusion" in out and "secondary" in out
+
+
+# ------------------------------------------------------------------------------ learned model
+
+
+def test_shipped_model_loads_and_is_wired() -> None:
+    assert MODEL_PATH.exists()
+    model = load_model()
+    assert model is not None and _MODEL is not None
+    assert model.classes == SERVICES
+    assert 500 <= len(model.weights) <= 20_000  # pruned: small enough to ship
+    assert model.scale > 0
+    assert model.weights == _MODEL.weights
+
+
+def test_missing_model_file_means_rules_only(tmp_path: Path) -> None:
+    assert load_model(tmp_path / "absent.json") is None
+
+
+def test_model_round_trips_and_rejects_bad_files(tmp_path: Path) -> None:
+    cfg = FeatureConfig(bigrams=True, char_min=0, char_max=0)
+    m = TextModel(SERVICES, [0.0] * 5, {"ag": [0, 1, 0, 0, 0]}, cfg, 1.5)
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(m.to_dict()))
+    back = load_model(path)
+    assert back is not None and back.weights == m.weights and back.scale == 1.5
+    bad = m.to_dict() | {"format": 99}
+    path.write_text(json.dumps(bad))
+    with pytest.raises(ValueError):
+        load_model(path)
+    with pytest.raises(ValueError):
+        TextModel(SERVICES, [0.0] * 5, {"ag": [1.0, 2.0]}, cfg, 1.0)
+
+
+def test_model_features_share_scripts() -> None:
+    cfg = FeatureConfig(bigrams=True, char_min=0, char_max=0)
+    _, hi = canonical_tokens(_LEXICON, "आग लगी")
+    _, en = canonical_tokens(_LEXICON, "aag lagi")
+    assert features(hi, cfg) == features(en, cfg)
+    assert features(["ag", ",", "lg"], cfg) == {"ag", "lg"}  # no bigram across a clause boundary
+
+
+def test_model_probabilities_are_normalised() -> None:
+    assert _MODEL is not None
+    lp = _MODEL.log_proba(["ag", "lg", "gi"])
+    assert abs(sum(math.exp(v) for v in lp.values()) - 1.0) < 1e-9
+    rel = _MODEL.relative(["ag", "lg", "gi"])
+    assert max(rel.values()) == 0.0
+    assert max(rel, key=rel.__getitem__) == "fire"
+
+
+def test_classify_is_deterministic() -> None:
+    texts = [r.text for r in load(DATA / "triage_dev2.jsonl")[:40]]
+    first = [classify(t) for t in texts]
+    assert [classify(t) for t in reversed(texts)] == list(reversed(first))
+    assert [classify_with(_LEXICON, t, load_model()) for t in texts] == first
+
+
+def test_training_is_deterministic() -> None:
+    from app.dispatch.triage.train import train
+
+    paths = [DATA / "triage_dev.jsonl"]
+    assert train(paths).to_dict() == train(paths).to_dict()
+
+
+def test_model_decides_when_no_rule_matches() -> None:
+    # Words the lexicon does not know: the rules alone fall back to police; with the model the guess
+    # is the model's, still flagged for the operator.
+    text = "qwzx vblm"
+    rules = classify_with(_LEXICON, text)
+    assert (rules.category, rules.needs_review) == ("police", True)
+    t = classify(text)
+    assert t.category in SERVICES and t.needs_review and t.confidence <= 0.1

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
+from .model import TextModel, load_model
 from .normalize import BOUNDARY, skeleton, tokens
 
 NEGATION_SCOPE = 3  # words a negator reaches ("koi bhi ghayal nahi", "no one is hurt")
@@ -188,15 +189,31 @@ def _ages(
     return explicit, approx
 
 
-def classify_with(lex: Lexicon, text: str) -> Triage:
-    """Classify one call text with a given compiled lexicon."""
+def canonical_tokens(lex: Lexicon, text: str) -> tuple[list[str], list[str]]:
+    """Surface tokens and their canonical skeletons (misspellings of lexicon words corrected)."""
+    surf, sk = tokens(text)
+    canonical, vocab = lex.canonical, lex.vocab
+    return surf, [t if t in vocab else canonical(t, w) for t, w in zip(sk, surf, strict=True)]
+
+
+def _combine(score: dict[str, float], relative: Mapping[str, float], scale: float) -> None:
+    """Add the learned model's evidence to the rule scores (in place).
+
+    `relative` is the model's class log-probabilities shifted so its favourite class gets 0; they are
+    scaled into rule points: a class the model finds e^2 times less likely than its favourite loses
+    2 x scale points, so the model overrules the rules only where their margin is small.
+    """
+    for svc in score:
+        score[svc] += scale * relative[svc]
+
+
+def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Triage:
+    """Classify one call text with a given compiled lexicon (and, optionally, a learned model)."""
     if not isinstance(text, str) or not text.strip():
         return EMPTY
-    surf, sk = tokens(text)
-    if not sk:
+    surf, canon = canonical_tokens(lex, text)
+    if not canon:
         return EMPTY
-    canonical, vocab = lex.canonical, lex.vocab
-    canon = [t if t in vocab else canonical(t, w) for t, w in zip(sk, surf, strict=True)]
     matches = _find_matches(lex, light(" ".join(surf)).split(" "), canon)
     _apply_negation(matches, canon)
 
@@ -302,17 +319,31 @@ def classify_with(lex: Lexicon, text: str) -> Triage:
         score["fire"] = score["medical"] + FIRE_MARGIN
 
     priority = _priority(priorities, role, person_off)
+    if model is not None:
+        rules_top = max(score.values())
+        relative = model.relative(canon)
+        if rules_top <= 0:
+            # Nothing in the lexicon matched: the model's best guess, flagged for the operator.
+            guess = max(SERVICES, key=lambda s: (relative[s], -TIE_ORDER.index(s)))
+            return Triage(guess, _secondary(guess, role, serious_medical), priority, 0.1, (), True)
+        if victim is not None:
+            # Which victim (a woman or a child) is the role logic's call (ages, who is harmed); the
+            # model, which cannot read ages, only weighs the victim services against the others.
+            both = max(relative["women"], relative["child"])
+            relative = {**relative, "women": both, "child": both}
+        _combine(score, relative, model.scale)
     ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
     category = ranked[0]
     top, second = score[category], score[ranked[1]]
-    if top <= 0:
+    if top <= 0 and model is None:
         # Nothing decisive matched: best guess is the commonest service, flagged for the operator.
         return Triage("police", (), priority, 0.1, (), True)
 
     secondary = _secondary(category, role, serious_medical)
     margin = top - second
     needs_review = margin < CONFLICT_MARGIN
-    confidence = round(max(0.0, min(1.0, 0.5 * min(1.0, top / 8.0) + 0.5 * margin / top)), 3)
+    top = max(top, 1e-6)  # the model's evidence can push every combined score below zero
+    confidence = round(max(0.0, min(1.0, 0.5 * min(1.0, top / 8.0) + 0.5 * min(1.0, margin / top))), 3)
     if needs_review:
         confidence = round(confidence * 0.5, 3)
 
@@ -405,8 +436,9 @@ def _priority(priorities: set[int], role: dict[str, float], person_off: float) -
 
 
 _LEXICON = load_lexicon()
+_MODEL = load_model()  # None when model.json is absent: the rules then decide alone
 
 
 def classify(text: str) -> Triage:
     """Triage a call text into category, secondary needs, priority, confidence and evidence."""
-    return classify_with(_LEXICON, text)
+    return classify_with(_LEXICON, text, _MODEL)

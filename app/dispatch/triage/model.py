@@ -1,0 +1,193 @@
+"""A small learned text model that backs up the rules: features, pure-Python inference, loading.
+
+The model is a multinomial logistic regression over the engine's own normalised tokens (the
+phonetic skeletons after misspelling correction, see `normalize.py`), so Devanagari and romanised
+spellings of a word share one feature. Features are word unigrams and within-clause bigrams of the
+skeletons, plus character n-grams of each skeleton (which catch unlisted inflections). Its weights
+are data (`model.json`, written by `python -m app.dispatch.triage.train`); nothing here imports
+numpy or scikit-learn. How it is combined with the rule scores is in `classifier.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .normalize import BOUNDARY
+
+MODEL_PATH = Path(__file__).with_name("model.json")
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Which features a text yields (stored in model.json so training and inference agree)."""
+
+    bigrams: bool = True
+    char_min: int = 3
+    char_max: int = 4  # 0 disables character n-grams
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bigrams": self.bigrams, "char_min": self.char_min, "char_max": self.char_max}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeatureConfig:
+        return cls(bool(d["bigrams"]), int(d["char_min"]), int(d["char_max"]))
+
+
+def features(canon: Sequence[str], cfg: FeatureConfig) -> set[str]:
+    """Binary features of a call given its canonical skeleton tokens (clause boundaries included)."""
+    out: set[str] = set()
+    prev = ""
+    cmin, cmax = cfg.char_min, cfg.char_max
+    for tok in canon:
+        if tok == BOUNDARY:
+            prev = ""
+            continue
+        out.add(tok)
+        if cfg.bigrams and prev:
+            out.add(prev + " " + tok)
+        prev = tok
+        if cmax and not tok.isdecimal():
+            padded = "<" + tok + ">"
+            n_chars = len(padded)
+            for n in range(cmin, cmax + 1):
+                for i in range(n_chars - n + 1):
+                    out.add("#" + padded[i : i + n])
+    return out
+
+
+class TextModel:
+    """Linear multinomial model: class log-probabilities of a call's features."""
+
+    def __init__(
+        self,
+        classes: Sequence[str],
+        bias: Sequence[float],
+        weights: Mapping[str, Sequence[float]],
+        cfg: FeatureConfig,
+        scale: float,
+    ) -> None:
+        self.classes = tuple(classes)
+        self.bias = tuple(float(b) for b in bias)
+        self.weights = {f: tuple(float(x) for x in w) for f, w in weights.items()}
+        self.cfg = cfg
+        self.scale = float(scale)  # how much of the rule score scale one nat of log-probability is worth
+        if len(self.bias) != len(self.classes) or any(
+            len(w) != len(self.classes) for w in self.weights.values()
+        ):
+            raise ValueError("model weights do not match its classes")
+
+    def logits(self, canon: Sequence[str]) -> list[float]:
+        """Unnormalised class scores of a call."""
+        get = self.weights.get
+        rows = [w for w in map(get, features(canon, self.cfg)) if w is not None]
+        if not rows:
+            return list(self.bias)
+        return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+
+    def relative(self, canon: Sequence[str]) -> dict[str, float]:
+        """Class log-probabilities minus that of the model's favourite (0 for it, < 0 for the rest).
+
+        Equal to `log_proba` shifted by a constant, without the cost of normalising.
+        """
+        z = self.logits(canon)
+        top = max(z)
+        return {c: v - top for c, v in zip(self.classes, z, strict=True)}
+
+    def log_proba(self, canon: Sequence[str]) -> dict[str, float]:
+        """Class log-probabilities of a call."""
+        z = self.logits(canon)
+        top = max(z)
+        log_norm = top + math.log(sum(math.exp(v - top) for v in z))
+        return {c: v - log_norm for c, v in zip(self.classes, z, strict=True)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "classes": list(self.classes),
+            "scale": self.scale,
+            "features": self.cfg.to_dict(),
+            "bias": [round(b, 3) for b in self.bias],
+            "weights": {f: [round(x, 3) for x in w] for f, w in sorted(self.weights.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TextModel:
+        if d.get("format") != FORMAT:
+            raise ValueError(f"unknown model format {d.get('format')!r}")
+        return cls(d["classes"], d["bias"], d["weights"], FeatureConfig.from_dict(d["features"]), d["scale"])
+
+
+def load_model(path: Path = MODEL_PATH) -> TextModel | None:
+    """The shipped model, or None when no model file exists (the rules then decide alone)."""
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8") as fh:
+        return TextModel.from_dict(json.load(fh))
+
+
+def train_logreg(
+    docs: Sequence[Iterable[str]],
+    labels: Sequence[str],
+    classes: Sequence[str],
+    cfg: FeatureConfig,
+    *,
+    l2: float = 1e-3,
+    epochs: int = 30,
+    lr: float = 0.5,
+    min_df: int = 2,
+    scale: float = 1.0,
+    seed: int = 112,
+) -> TextModel:
+    """Multinomial logistic regression by AdaGrad SGD, pure Python and deterministic.
+
+    Features seen in fewer than `min_df` documents are dropped (they are mostly typos and names, and
+    the file stays small). L2 shrinks the weights of the features an example touches.
+    """
+    import random
+
+    sets = [sorted(set(d)) for d in docs]
+    df: dict[str, int] = {}
+    for s in sets:
+        for f in s:
+            df[f] = df.get(f, 0) + 1
+    vocab = sorted(f for f, n in df.items() if n >= min_df)
+    index = {f: i for i, f in enumerate(vocab)}
+    xs = [[index[f] for f in s if f in index] for s in sets]
+    k = len(classes)
+    ys = [classes.index(y) for y in labels]
+    w = [[0.0] * k for _ in vocab]
+    g2 = [[1e-8] * k for _ in vocab]
+    b = [0.0] * k
+    bg2 = [1e-8] * k
+    order = list(range(len(xs)))
+    rnd = random.Random(seed)
+    for _ in range(epochs):
+        rnd.shuffle(order)
+        for n in order:
+            x, y = xs[n], ys[n]
+            z = b[:]
+            for j in x:
+                wf = w[j]
+                for i in range(k):
+                    z[i] += wf[i]
+            top = max(z)
+            e = [math.exp(v - top) for v in z]
+            tot = sum(e)
+            grad = [e[i] / tot - (1.0 if i == y else 0.0) for i in range(k)]
+            for i in range(k):
+                bg2[i] += grad[i] * grad[i]
+                b[i] -= lr * grad[i] / math.sqrt(bg2[i])
+            for j in x:
+                wf, gf = w[j], g2[j]
+                for i in range(k):
+                    g = grad[i] + l2 * wf[i]
+                    gf[i] += g * g
+                    wf[i] -= lr * g / math.sqrt(gf[i])
+    weights = {f: w[j] for f, j in index.items() if max(abs(v) for v in w[j]) >= 1e-3}
+    return TextModel(classes, b, weights, cfg, scale)
