@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from geopy.distance import geodesic
+from geopy.distance import great_circle
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,9 @@ def reject_reason(
     if fix.speed_kmh is not None and not (0.0 <= fix.speed_kmh <= max_speed_kmh):
         return f"impossible speed_kmh {fix.speed_kmh:g}"
     if previous is not None:
-        km = geodesic((previous.lat, previous.lon), (fix.lat, fix.lon)).km
+        # A sanity bound, not a measurement: the spherical distance is 10x cheaper than the ellipsoidal one
+        # on the hottest path of the service and never off by more than 0.5%.
+        km = great_circle((previous.lat, previous.lon), (fix.lat, fix.lon)).km
         hours = abs((fix.recorded_at - previous.recorded_at).total_seconds()) / 3600.0
         # 50 m of GPS jitter is allowed between fixes taken at (almost) the same moment.
         if km > 0.05 and (hours == 0.0 or km / hours > max_speed_kmh):
