@@ -24,7 +24,13 @@ from .lexicon import SERVICES
 from .model import MODEL_PATH, FeatureConfig, TextModel, features, train_logreg
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
-DATA_FILES = ("triage_dev.jsonl", "triage_own.jsonl", "triage_dev2.jsonl")
+DATA_FILES = (
+    "triage_dev.jsonl",
+    "triage_own.jsonl",
+    "triage_dev2.jsonl",
+    "triage_train_a.jsonl",
+    "triage_train_b.jsonl",
+)
 
 FEATURES = FeatureConfig(bigrams=True, char_min=0, char_max=0)  # char n-grams: no gain, 10x slower
 L2 = 0.01
