@@ -6,8 +6,9 @@ service mix (domain.md: police help 9.5 lakh, medical 4.5 lakh + 2 lakh road acc
 fire 8,000, children 6,000), most calls needing no vehicle (closed, duplicates, referred), a share
 dispatched but never reached (cancelled), and arrivals lognormal around the targets (median 12 min urban,
 21 min rural; about a fifth late). Only incidents are generated (no calls or assignments): the statistics
-timed here read incidents alone. The rollup trigger is off during the bulk load and the rollup is then
-built in one statement, exactly as migration 0004's back-fill does.
+timed here read incidents alone. The rollup triggers are off during the bulk load and both rollup tiers
+are then built in one statement each, exactly as the back-fills of migrations 0004 (day tier) and 0005
+(month tier) do.
 
 Then it times `response-times` grouped by district × category × area type — for one month and for the
 whole two years — through the service function the API calls, with the rollup (auto) and with the raw
@@ -89,7 +90,28 @@ FROM incidents i WHERE i.response_seconds IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 
-PLAN_KEYS = ("Scan", "Aggregate", "Sort", "WindowAgg", "Gather", "Workers", "Execution Time", "Planning Time")
+# Migration 0005's month tier (a histogram of whole minutes per IST month), built as its back-fill does.
+ROLLUP_MONTH = """
+INSERT INTO response_rollup_month
+    (month, district, category, area_type, priority, unit_type, minute, n, n_within, sum_us)
+SELECT date_trunc('month', i.received_at AT TIME ZONE 'Asia/Kolkata')::date, i.district, i.category,
+       i.area_type, i.priority, i.first_unit_type, floor(floor(i.response_seconds)::integer / 60.0)::integer,
+       count(*), count(*) FILTER (WHERE i.within_target), sum(round(i.response_seconds * 1000000)::bigint)
+FROM incidents i WHERE i.response_seconds IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+"""
+
+PLAN_KEYS = (
+    "Scan",
+    "Aggregate",
+    "Sort",
+    "WindowAgg",
+    "Nested Loop",
+    "Gather",
+    "Workers",
+    "Execution Time",
+    "Planning Time",
+)
 
 
 async def load(url: str, total: int) -> None:
@@ -115,24 +137,29 @@ async def load(url: str, total: int) -> None:
         async with pool.acquire() as conn:
             await conn.execute("SET statement_timeout = 0")
             await conn.execute(ROLLUP, timeout=3600)
+            await conn.execute(ROLLUP_MONTH, timeout=3600)
             await conn.execute("ALTER TABLE incidents ENABLE TRIGGER USER")
             rolled = time.perf_counter()
             await conn.execute("VACUUM (ANALYZE) incidents", timeout=3600)
             await conn.execute("VACUUM (ANALYZE) response_rollup", timeout=3600)
+            await conn.execute("VACUUM (ANALYZE) response_rollup_month", timeout=3600)
             vacuumed = time.perf_counter()
             sizes = await conn.fetchrow(
                 """SELECT (SELECT count(*) FROM incidents) AS incidents,
                           (SELECT count(*) FROM incidents WHERE response_seconds IS NOT NULL) AS arrived,
                           (SELECT count(*) FROM response_rollup) AS rollup_rows,
+                          (SELECT count(*) FROM response_rollup_month) AS month_rows,
+                          pg_size_pretty(pg_total_relation_size('response_rollup_month')) AS month_size,
                           pg_size_pretty(pg_total_relation_size('incidents')) AS incidents_size,
                           pg_size_pretty(pg_total_relation_size('response_rollup')) AS rollup_size"""
             )
         print(
             f"load: {sizes['incidents']:,} incidents ({sizes['arrived']:,} reached) "
             f"in {loaded - started:.1f} s; "
-            f"rollup {sizes['rollup_rows']:,} rows in {rolled - loaded:.1f} s; vacuum+analyze "
-            f"{vacuumed - rolled:.1f} s; sizes: incidents {sizes['incidents_size']}, "
-            f"rollup {sizes['rollup_size']}"
+            f"rollup {sizes['rollup_rows']:,} day-tier rows + {sizes['month_rows']:,} month-tier rows in "
+            f"{rolled - loaded:.1f} s; vacuum+analyze {vacuumed - rolled:.1f} s; sizes: incidents "
+            f"{sizes['incidents_size']}, rollup day tier {sizes['rollup_size']}, "
+            f"month tier {sizes['month_size']}"
         )
     finally:
         await pool.close()
@@ -155,7 +182,25 @@ async def plan(pool: asyncpg.Pool, s: repo.Slice, rollup: bool) -> list[str]:
     async with pool.acquire() as conn, conn.transaction(readonly=True):
         await conn.execute(f"SET LOCAL work_mem = '{repo.WORK_MEM}'")
         lines = await repo.explain(conn, sql, args)
-    return [line for line in lines if any(k in line for k in PLAN_KEYS)][:14]
+    keep = [
+        line
+        for line in lines
+        if any(k in line for k in PLAN_KEYS) and "Sort Key" not in line and "Sort Method" not in line
+    ]
+    return keep[:20] + [line for line in keep[20:] if "Time:" in line]
+
+
+async def timed_day_tier(pool: asyncpg.Pool, s: repo.Slice, runs: int) -> list[float]:
+    """Seconds of each run of the day-tier-only rollup statement (migration 0004's plan: the before)."""
+    sql, args = repo.day_tier_response_times_sql(s)
+    times = []
+    for _ in range(runs):
+        async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            await conn.execute(f"SET LOCAL work_mem = '{repo.WORK_MEM}'")
+            t = time.perf_counter()
+            await conn.fetch(sql, *args)
+            times.append(time.perf_counter() - t)
+    return times
 
 
 async def measure(url: str, runs: int) -> None:
@@ -173,13 +218,15 @@ async def measure(url: str, runs: int) -> None:
         for label, s in cases:
             fast, fast_rows = await timed(pool, s, "auto", runs)
             slow, slow_rows = await timed(pool, s, "raw", runs)
+            day = await timed_day_tier(pool, s, runs)
             same = fast_rows == slow_rows
-            f, b = statistics.median(fast), statistics.median(slow)
+            f, b, d = statistics.median(fast), statistics.median(slow), statistics.median(day)
+            tier = "month tier + day-tier seconds" if repo.uses_month_tier(s) else "day tier"
             print(
-                f"\n{label}: {len(fast_rows or [])} groups; rollup (API) median {f * 1000:.0f} ms "
+                f"\n{label}: {len(fast_rows or [])} groups; rollup (API, {tier}) median {f * 1000:.0f} ms "
                 f"(first {fast[0] * 1000:.0f} ms, max {max(fast) * 1000:.0f} ms); raw percentile_cont scan "
                 f"median {b * 1000:.0f} ms (first {slow[0] * 1000:.0f} ms); ratio {b / f:.1f}x; "
-                f"identical rows: {same}"
+                f"identical rows: {same}; day tier alone (0004's plan) median {d * 1000:.0f} ms"
             )
             print("  rollup plan:")
             for line in await plan(pool, s, rollup=True):

@@ -173,21 +173,58 @@ def raw_response_times_sql(interval: str, s: Slice) -> tuple[str, list[Any]]:
     return sql, p.values
 
 
+MONTH_TIER_MIN_DAYS = 28  # a period this long holds a whole month or nearly: read the month tier first
+# The day tier's key index (uq_response_rollup_key) leads with these: groupings that hold all three can
+# look up the seconds of one minute of one group directly.
+_INDEXED_DIMENSIONS = ("district", "category", "area_type")
+_TIERED_DIMENSIONS = frozenset((*FILTER_DIMENSIONS, "month"))
+
+
 def rollup_response_times_sql(s: Slice) -> tuple[str, list[Any]]:
-    """Response times from the rollup: percentiles by cumulative counts per whole second (exact).
+    """Response times from the rollup (migrations 0004 and 0005), exact; picks the cheaper plan.
+
+    A grouping that holds district, category and area type (and otherwise only priority, unit type or
+    month) over a period of a month or more reads the month tier's minute histogram, then only the
+    seconds of the minutes that hold the percentile ranks; anything else reads the day tier.
+    """
+    if uses_month_tier(s):
+        return _tiered_sql(s)
+    return day_tier_response_times_sql(s)
+
+
+def uses_month_tier(s: Slice) -> bool:
+    """Whether rollup_response_times_sql reads the month tier for this slice."""
+    if not set(_INDEXED_DIMENSIONS) <= set(s.group_by) or not set(s.group_by) <= _TIERED_DIMENSIONS:
+        return False
+    if s.start is None or s.end is None:
+        return True
+    return (_local_date(s.end) - _local_date(s.start)).days >= MONTH_TIER_MIN_DAYS
+
+
+def _day_range(s: Slice, p: _Params) -> list[str]:
+    where = []
+    if s.start is not None:
+        where.append(f"r.day >= {p.add(_local_date(s.start))}")
+    if s.end is not None:
+        where.append(f"r.day < {p.add(_local_date(s.end))}")
+    return where
+
+
+def _filters(s: Slice, p: _Params) -> dict[str, str]:
+    """dimension → its parameter placeholder (shared by every table the statement reads)."""
+    return {dim: f"{p.add(list(values))}::{_array_type(dim)}" for dim, values in s.filters.items()}
+
+
+def day_tier_response_times_sql(s: Slice) -> tuple[str, list[Any]]:
+    """Response times from the day tier: percentiles by cumulative counts per whole second (exact).
 
     percentile_cont at q over n sorted values is v[lo] + f·(v[hi] − v[lo]) with lo = ⌊q(n−1)⌋, hi = ⌈q(n−1)⌉;
     v[k] is the first second whose running count exceeds k. Positions are integer arithmetic (q = 5/10,
     9/10), so the result is exact and equals the raw scan's.
     """
     p = _Params()
-    where = []
-    if s.start is not None:
-        where.append(f"r.day >= {p.add(_local_date(s.start))}")
-    if s.end is not None:
-        where.append(f"r.day < {p.add(_local_date(s.end))}")
-    for dim, values in s.filters.items():
-        where.append(f"r.{dim} = ANY({p.add(list(values))}::{_array_type(dim)})")
+    where = _day_range(s, p)
+    where += [f"r.{dim} = ANY({ph})" for dim, ph in _filters(s, p).items()]
     where_clause = ("WHERE " + " AND ".join(where)) if where else ""
     dims = s.group_by
     select, group = _select_dims(dims, _ROLLUP_DIMENSION_SQL)
@@ -219,6 +256,142 @@ def rollup_response_times_sql(s: Slice) -> tuple[str, list[Any]]:
                round(p90_lo + (9 * m % 10) / 10.0 * (p90_hi - p90_lo), 2) AS p90_s,
                w AS n_within
         FROM g WHERE total > 0 {order_clause}"""
+    return sql, p.values
+
+
+def _first_of_next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+# The four ranks (0-based, of m + 1 values) percentile_cont reads for p50 and p90: ⌊q·m⌋ and ⌈q·m⌉.
+_RANKS = (
+    ("p50_lo", "g.m / 2"),
+    ("p50_hi", "g.m / 2 + (g.m % 2 <> 0)::integer"),
+    ("p90_lo", "9 * g.m / 10"),
+    ("p90_hi", "9 * g.m / 10 + (9 * g.m % 10 <> 0)::integer"),
+)
+
+
+def _tiered_sql(s: Slice) -> tuple[str, list[Any]]:
+    """Response times from the month tier's minute histogram plus a few minutes of the day tier (exact).
+
+    1. Coarse: per group and whole minute, counts and sums — whole IST months from the month tier, the
+       days of partial months at the edges from the day tier. Count, mean and within come out exact here,
+       and the running count per minute tells which minute holds each percentile rank k and how many
+       values come before that minute.
+    2. Fine: for those minutes only (≤ 4 per group), the day tier's counts per second, read through its key
+       index (district, category, area_type, second, …) — v[k] is the first second whose running count
+       (the values before the minute plus those within it) exceeds k, as in the day-tier plan.
+    """
+    p = _Params()
+    dims = s.group_by
+    start = _local_date(s.start) if s.start is not None else None
+    end = _local_date(s.end) if s.end is not None else None
+    whole_lo = start if start is None or start.day == 1 else _first_of_next_month(start)
+    whole_hi = end.replace(day=1) if end is not None else None
+    filters = _filters(s, p)
+
+    edges: list[tuple[date, date]] = []  # [from, to) day ranges outside whole months, from the day tier
+    whole_months = whole_lo is None or whole_hi is None or whole_lo < whole_hi
+    if not whole_months:
+        assert start is not None and end is not None
+        edges.append((start, end))
+    else:
+        if start is not None and whole_lo is not None and start < whole_lo:
+            edges.append((start, whole_lo))
+        if end is not None and whole_hi is not None and whole_hi < end:
+            edges.append((whole_hi, end))
+
+    def cols(alias: str) -> str:
+        return "".join(
+            f"{alias}.{d} AS {d}, "
+            if d != "month" or alias == "t"
+            else f"date_trunc('month', {alias}.day)::date AS month, "
+            for d in dims
+        )
+
+    coarse = []
+    if whole_months:
+        month_where: list[str] = []
+        if whole_lo is not None:
+            month_where.append(f"t.month >= {p.add(whole_lo)}")
+        if whole_hi is not None:
+            month_where.append(f"t.month < {p.add(whole_hi)}")
+        month_where += [f"t.{dim} = ANY({ph})" for dim, ph in filters.items()]
+        coarse.append(
+            f"""SELECT {cols("t")}t.minute AS b, t.n, t.n_within, t.sum_us FROM response_rollup_month t
+                {"WHERE " + " AND ".join(month_where) if month_where else ""}"""
+        )
+    for lo, hi in edges:
+        where = [f"r.day >= {p.add(lo)}", f"r.day < {p.add(hi)}"]
+        where += [f"r.{dim} = ANY({ph})" for dim, ph in filters.items()]
+        coarse.append(
+            f"""SELECT {cols("r")}floor(r.second / 60.0)::integer AS b, r.n, r.n_within, r.sum_us
+                FROM response_rollup r WHERE {" AND ".join(where)}"""
+        )
+
+    # The fine look-up of one minute of one group: equalities on the index's leading columns (category
+    # may be NULL: a second branch matches it with IS NULL, which the index also serves).
+    fine_where = ["r.second >= n.b * 60", "r.second < n.b * 60 + 60"]
+    fine_where += _day_range(s, p)
+    fine_where += [f"r.{dim} = ANY({ph})" for dim, ph in filters.items()]
+    for d in dims:
+        if d == "priority":
+            fine_where.append("r.priority = n.priority")
+        elif d == "unit_type":
+            fine_where.append("r.unit_type IS NOT DISTINCT FROM n.unit_type")
+        elif d == "month":
+            fine_where.append("r.day >= n.month AND r.day < (n.month + interval '1 month')::date")
+    common = " AND ".join(["r.district = n.district", "r.area_type = n.area_type", *fine_where])
+
+    keys = ", ".join(dims)
+    g_keys = ", ".join(f"g.{d}" for d in dims)
+    picks = ", ".join(
+        f"min(b) FILTER (WHERE cum > {k}) AS b_{name}, min(cum - n) FILTER (WHERE cum > {k}) AS c_{name}"
+        for name, k in _RANKS
+    ).replace("g.m", "m")
+    values = ", ".join(f"(g.b_{name}, g.c_{name})" for name, _ in _RANKS)
+    fine_picks = ", ".join(
+        f"min(f.second) FILTER (WHERE f.b = g.b_{name} AND f.cum > {k}) AS {name}" for name, k in _RANKS
+    )
+    sql = f"""
+        WITH c AS (
+            SELECT {keys}, b, sum(n)::bigint AS n, sum(n_within)::bigint AS w, sum(sum_us) AS us
+            FROM ({" UNION ALL ".join(coarse)}) src
+            GROUP BY {keys}, b
+        ), running AS (
+            SELECT c.*, sum(n) OVER (PARTITION BY {keys} ORDER BY b ROWS UNBOUNDED PRECEDING)::bigint AS cum,
+                   sum(n) OVER (PARTITION BY {keys})::bigint - 1 AS m
+            FROM c
+        ), g AS (
+            SELECT row_number() OVER () AS gid, {keys}, max(m) AS m, sum(w)::bigint AS w, sum(us) AS us,
+                   {picks}
+            FROM running GROUP BY {keys}
+        ), need AS (
+            SELECT DISTINCT g.gid, {g_keys}, v.b, v.base
+            FROM g CROSS JOIN LATERAL (VALUES {values}) v(b, base)
+        ), f AS (
+            SELECT n.gid, n.b, x.second,
+                   n.base + sum(x.n) OVER (PARTITION BY n.gid, n.b ORDER BY x.second ROWS UNBOUNDED PRECEDING)
+                       AS cum
+            FROM need n CROSS JOIN LATERAL (
+                SELECT y.second, sum(y.n) AS n FROM (
+                    SELECT r.second, r.n FROM response_rollup r
+                    WHERE r.category = n.category AND {common}
+                    UNION ALL
+                    SELECT r.second, r.n FROM response_rollup r
+                    WHERE n.category IS NULL AND r.category IS NULL AND {common}
+                ) y GROUP BY y.second
+            ) x
+        ), pct AS (
+            SELECT g.gid, {fine_picks}
+            FROM f JOIN g ON g.gid = f.gid GROUP BY g.gid
+        )
+        SELECT {g_keys}, g.m + 1 AS count, round(g.us / (g.m + 1) / 1000000, 2) AS mean_s,
+               round(pct.p50_lo + (g.m % 2) / 2.0 * (pct.p50_hi - pct.p50_lo), 2) AS p50_s,
+               round(pct.p90_lo + (9 * g.m % 10) / 10.0 * (pct.p90_hi - pct.p90_lo), 2) AS p90_s,
+               g.w AS n_within
+        FROM g JOIN pct ON pct.gid = g.gid WHERE g.m + 1 > 0 ORDER BY {g_keys}"""
     return sql, p.values
 
 

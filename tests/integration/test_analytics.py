@@ -26,6 +26,8 @@ import httpx
 import pytest
 
 from app.repositories import incidents as incidents_repo
+from app.repositories.analytics import DIMENSIONS, FILTER_DIMENSIONS, uses_month_tier
+from app.services.analytics import build_slice
 from tests.conftest import token
 from tests.integration.helpers import RAIPUR, add_unit, move, offset, post_call
 
@@ -52,7 +54,7 @@ class Case:
 
     received: datetime
     district: str
-    category: str
+    category: str | None
     area_type: str
     priority: int
     target_minutes: float
@@ -221,6 +223,41 @@ def random_cases(rng: random.Random, n: int) -> list[Case]:
     return cases
 
 
+def boundary_cases() -> list[Case]:
+    """Arrivals either side of IST midnights that end a month (and a UTC month), one with no category."""
+    out = []
+    for k, received in enumerate(
+        [
+            datetime(2026, 3, 31, 23, 59, 59, 500_000, tzinfo=IST),  # 18:29:59.5 UTC on 31 March
+            datetime(2026, 4, 1, 0, 0, tzinfo=IST),  # 18:30 UTC on 31 March: April in IST
+            datetime(2026, 4, 1, 4, 0, tzinfo=IST),  # 22:30 UTC on 31 March
+            datetime(2026, 3, 1, 2, 0, tzinfo=IST),  # 28 February in UTC
+            datetime(2026, 4, 30, 23, 0, tzinfo=IST),
+        ]
+    ):
+        for category in ("police", None):
+            seconds = 600 + 37 * k + (0 if category else 5)
+            out.append(
+                Case(
+                    received,
+                    "Raipur",
+                    category,
+                    "urban",
+                    2,
+                    16.0,
+                    [
+                        Stamp(
+                            "police_erv",
+                            "police",
+                            received + timedelta(seconds=20),
+                            on_scene=received + timedelta(seconds=seconds, microseconds=250_000),
+                        )
+                    ],
+                )
+            )
+    return out
+
+
 def _isoday(d: date) -> str:
     return d.isoformat()
 
@@ -343,7 +380,7 @@ async def test_statistics_match_python_for_every_interval_and_grouping(
 async def test_rollup_and_raw_scan_give_identical_answers(
     client: httpx.AsyncClient, conn: asyncpg.Connection
 ) -> None:
-    cases = random_cases(random.Random(7), 300)
+    cases = random_cases(random.Random(7), 300) + boundary_cases()
     for case in cases:
         await write_case(conn, case)
     queries = [
@@ -353,7 +390,29 @@ async def test_rollup_and_raw_scan_give_identical_answers(
         "group_by=month,area_type&district=Durg",
         "",
     ]
-    for q in queries:
+    # Groupings the month tier answers (its minutes, then the day tier's seconds): whole months, partial
+    # months at either edge, open ends, filters on dimensions not grouped, and the month itself.
+    tiered = [
+        "group_by=district,category,area_type&from=2026-03-01&to=2026-03-31",
+        "group_by=district,category,area_type&from=2026-04-01&to=2026-04-30",
+        "group_by=area_type,district,category,month&from=2026-03-05&to=2026-04-08",
+        "group_by=district,category,area_type,priority,unit_type&from=2026-03-10",
+        "group_by=district,category,area_type&to=2026-03-31&priority=2,3",
+        "group_by=category,district,area_type,unit_type&from=2026-03-20&to=2026-04-30&unit_type=police_erv",
+        "group_by=district,category,area_type,month",
+    ]
+    for q in tiered:
+        params = dict(part.split("=") for part in q.split("&"))
+        s = build_slice(
+            params.get("group_by"),
+            params.get("from"),
+            params.get("to"),
+            {d: params.get(d) for d in FILTER_DIMENSIONS},
+            DIMENSIONS,
+            FILTER_DIMENSIONS,
+        )
+        assert uses_month_tier(s), q
+    for q in queries + tiered:
         rollup = await client.get(f"/api/v1/analytics/response-times?{q}&source=rollup", headers=SUP)
         raw = await client.get(f"/api/v1/analytics/response-times?{q}&source=raw", headers=SUP)
         auto = await client.get(f"/api/v1/analytics/response-times?{q}", headers=SUP)
@@ -372,13 +431,35 @@ async def test_rollup_and_raw_scan_give_identical_answers(
 
 
 async def test_rollup_stays_exactly_consistent_with_incidents(conn: asyncpg.Connection) -> None:
-    cases = random_cases(random.Random(3), 150)
+    cases = random_cases(random.Random(3), 150) + boundary_cases()
     for case in cases:
         await write_case(conn, case)
+    await _assert_rollup_consistent(conn)
     # Edits of what the rollup is keyed on move the counts with them.
     await conn.execute("UPDATE incidents SET category = 'women' WHERE id % 7 = 0")
     await conn.execute("UPDATE incidents SET received_at = received_at - interval '1 day' WHERE id % 5 = 0")
     await conn.execute("UPDATE incidents SET status = 'closed' WHERE id % 3 = 0")  # no rollup change
+    # Across the IST month boundary, by a second, both ways; a response moved into another minute.
+    await conn.execute(
+        """UPDATE incidents SET received_at = received_at + interval '1 second'
+           WHERE received_at = '2026-03-31 23:59:59.5+05:30'"""
+    )
+    await conn.execute(
+        """UPDATE incidents SET received_at = received_at - interval '1 second'
+           WHERE received_at = '2026-04-01 04:00:00+05:30'"""
+    )
+    await conn.execute(
+        """UPDATE incidents SET response_seconds = response_seconds + 45, within_target = NOT within_target
+           WHERE id % 11 = 0 AND response_seconds IS NOT NULL"""
+    )
+    await _assert_rollup_consistent(conn)
+    await conn.execute("DELETE FROM assignments WHERE incident_id % 4 = 0")
+    await conn.execute("DELETE FROM incidents WHERE id % 4 = 0")
+    await _assert_rollup_consistent(conn)
+
+
+async def _assert_rollup_consistent(conn: asyncpg.Connection) -> None:
+    """Both tiers equal the same aggregation recomputed from the incidents."""
     recomputed = await conn.fetch(
         """SELECT (received_at AT TIME ZONE 'Asia/Kolkata')::date AS day, district, category, area_type,
                   priority, first_unit_type AS unit_type, floor(response_seconds)::int AS second,
@@ -393,6 +474,23 @@ async def test_rollup_stays_exactly_consistent_with_incidents(conn: asyncpg.Conn
            FROM response_rollup ORDER BY 1, 2, 3, 4, 5, 6, 7"""
     )
     assert [tuple(r) for r in rollup] == [tuple(r) for r in recomputed] and rollup
+    by_month = await conn.fetch(
+        """SELECT date_trunc('month', received_at AT TIME ZONE 'Asia/Kolkata')::date AS month, district,
+                  category, area_type, priority, first_unit_type AS unit_type,
+                  floor(floor(response_seconds) / 60)::int AS minute, count(*)::int AS n,
+                  (count(*) FILTER (WHERE within_target))::int AS n_within,
+                  sum(round(response_seconds * 1000000)::bigint)::bigint AS sum_us
+           FROM incidents WHERE response_seconds IS NOT NULL
+           GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7"""
+    )
+    month_tier = await conn.fetch(
+        """SELECT month, district, category, area_type, priority, unit_type, minute, n, n_within, sum_us
+           FROM response_rollup_month ORDER BY 1, 2, 3, 4, 5, 6, 7"""
+    )
+    assert [tuple(r) for r in month_tier] == [tuple(r) for r in by_month] and month_tier
+    assert {date(2026, 3, 1), date(2026, 4, 1)} <= {r["month"] for r in month_tier}
+    # The tier is the day tier summed by month and minute.
+    assert sum(r["n"] for r in month_tier) == sum(r["n"] for r in rollup)
 
 
 async def test_api_call_to_arrival_is_counted(client: httpx.AsyncClient) -> None:
