@@ -321,7 +321,14 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     priority = _priority(priorities, role, person_off)
     if model is not None:
         rules_top = max(score.values())
-        relative = model.relative(canon)
+        relative = dict(model.relative(canon))
+        # A victim service needs a victim in the call. The model reads "missing" as a child's case;
+        # a missing father of 72 (an adult age zeroes the child role above) is a police matter.
+        floor = min(relative.values())
+        if role["woman"] + role["woman_ctx"] <= 0:
+            relative["women"] = floor
+        if role["child"] + role["child_weak"] <= 0:
+            relative["child"] = floor
         if rules_top <= 0:
             # Nothing in the lexicon matched: the model's best guess, flagged for the operator.
             guess = max(SERVICES, key=lambda s: (relative[s], -TIE_ORDER.index(s)))

@@ -30,6 +30,7 @@ DATA_FILES = (
     "triage_dev2.jsonl",
     "triage_train_a.jsonl",
     "triage_train_b.jsonl",
+    "triage_train_c.jsonl",
 )
 
 FEATURES = FeatureConfig(bigrams=True, char_min=0, char_max=0)  # char n-grams: no gain, 10x slower
