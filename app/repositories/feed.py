@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-PUBLISHER_LOCK = 112_000_001
-ACK_WATCH_LOCK = 112_000_002
+from app.repositories.locks import PUBLISHER_LOCK, try_round_lock
 
 EVENT_COLUMNS = "seq, kind, incident_id, unit_id, district, actor, data, at"
 
@@ -18,7 +17,7 @@ async def publish(conn: asyncpg.Connection, batch: int = 5000) -> tuple[bool, in
     advisory lock is held until commit), so seq order is the order events became visible, and a client
     that resumes after seq N can never miss an event published later with a lower id.
     """
-    if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", PUBLISHER_LOCK):
+    if not await try_round_lock(conn, PUBLISHER_LOCK):
         return False, None, False
     top: int | None = await conn.fetchval(
         """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -186,7 +187,9 @@ async def flag_risks(conn: asyncpg.Connection, eta: EtaModel, now: datetime) -> 
         "incident.at_risk": ([], []),
         "incident.breached": ([], []),
     }
-    for row in rows:
+    for n, row in enumerate(rows, 1):
+        if n % 100 == 0:
+            await asyncio.sleep(0)  # hundreds of ETAs: let requests in between
         risk = assess_risk(eta, _open_incident(row), now)
         detail = {
             "reason": risk.reason,

@@ -9,6 +9,7 @@ import logging
 import asyncpg
 
 from app.database import transaction
+from app.repositories.locks import RISK_LOCK, try_round_lock
 from app.security import utcnow
 from app.services.dispatch import Dispatcher, sweep_queue, withdraw_lapsed
 from app.services.oversight import flag_risks
@@ -28,7 +29,9 @@ async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: flo
             async with transaction(pool) as conn:
                 await sweep_queue(conn, dispatcher, utcnow())
             async with transaction(pool) as conn:
-                await flag_risks(conn, dispatcher.eta, utcnow())
+                # One worker a round is enough (marks make it exactly-once anyway); the others keep serving.
+                if await try_round_lock(conn, RISK_LOCK):
+                    await flag_risks(conn, dispatcher.eta, utcnow())
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("watchdog round failed (%s); retrying next round", exc)
 

@@ -1,0 +1,13 @@
+"""Advisory lock keys: database-wide mutual exclusion for work that one worker at a time should do."""
+
+from __future__ import annotations
+
+import asyncpg
+
+PUBLISHER_LOCK = 112_000_001  # numbering the event log (held until the publishing transaction commits)
+RISK_LOCK = 112_000_003  # a round of at-risk / breach flagging
+
+
+async def try_round_lock(conn: asyncpg.Connection, key: int) -> bool:
+    """Take a transaction-scoped advisory lock if it is free."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", key))
