@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     max_speed_kmh: float = 250.0
     ack_timeout_seconds: float = 60.0
     ack_check_interval_seconds: float = 2.0
+    # At-risk / breach flagging computes an ETA for every open incident: every 10 s is plenty against
+    # targets of 16 and 28 minutes, and keeps the work off most intake requests.
+    risk_check_interval_seconds: float = 10.0
     sse_heartbeat_seconds: float = 15.0
     women_review_hours: float = 24.0
     # Turnout (notified → en route) beyond this is a lapse; NFPA 1710: 60 s medical, 80 s fire (domain.md).

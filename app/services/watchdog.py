@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from dataclasses import replace
 
 import asyncpg
 
@@ -18,7 +20,9 @@ log = logging.getLogger(__name__)
 
 
 async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: float) -> None:
-    """Every interval: withdraw lapsed assignments (one transaction each), sweep the queue, flag risks."""
+    """Each round: withdraw lapsed assignments, sweep the queue; now and then, flag at-risk incidents."""
+    risk_every = dispatcher.settings.risk_check_interval_seconds
+    next_risk_check = time.monotonic()
     while True:
         await asyncio.sleep(interval)
         try:
@@ -28,10 +32,12 @@ async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: flo
                         break
             async with transaction(pool) as conn:
                 await sweep_queue(conn, dispatcher, utcnow())
-            async with transaction(pool) as conn:
-                # One worker a round is enough (marks make it exactly-once anyway); the others keep serving.
-                if await try_round_lock(conn, RISK_LOCK):
-                    await flag_risks(conn, dispatcher.eta, utcnow())
+            if time.monotonic() >= next_risk_check:
+                next_risk_check = time.monotonic() + risk_every
+                async with transaction(pool) as conn:
+                    # One worker a round is enough (marks make it exactly-once anyway); the others serve.
+                    if await try_round_lock(conn, RISK_LOCK):
+                        await flag_risks(conn, replace(dispatcher.eta, spherical=True), utcnow())
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("watchdog round failed (%s); retrying next round", exc)
 
