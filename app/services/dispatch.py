@@ -492,6 +492,14 @@ async def redispatch(
 # ---------------------------------------------------------------------------------------------- operators
 
 
+async def locked_incident(conn: asyncpg.Connection, incident_id: int) -> asyncpg.Record:
+    """The incident, locked for this transaction; 404 when it does not exist."""
+    incident = await repo.get_incident(conn, incident_id, lock=True)
+    if incident is None:
+        raise NotFound(f"incident {incident_id} not found")
+    return incident
+
+
 async def end_incident(
     conn: asyncpg.Connection,
     d: Dispatcher,
@@ -503,9 +511,7 @@ async def end_incident(
     now: datetime,
 ) -> dict[str, Any]:
     """Close or cancel an incident; its units are released and offered the queue."""
-    incident = await repo.get_incident(conn, incident_id, lock=True)
-    if incident is None:
-        raise NotFound(f"incident {incident_id} not found")
+    incident = await locked_incident(conn, incident_id)
     if incident["status"] in ("closed", "cancelled"):
         raise Conflict(
             f"status: incident {incident_id} is already {incident['status']}",
@@ -547,9 +553,7 @@ async def assign_unit(
     now: datetime,
 ) -> dict[str, Any]:
     """Send a chosen unit to an incident (manual assign), optionally replacing one already sent."""
-    incident = await repo.get_incident(conn, incident_id, lock=True)
-    if incident is None:
-        raise NotFound(f"incident {incident_id} not found")
+    incident = await locked_incident(conn, incident_id)
     if incident["status"] not in OPEN:
         raise Conflict(
             f"status: incident {incident_id} is {incident['status']}; units go to open incidents only",
@@ -609,9 +613,7 @@ async def unlink_incident(
     conn: asyncpg.Connection, d: Dispatcher, incident_id: int, *, principal: Principal, now: datetime
 ) -> dict[str, Any]:
     """Make a call linked as a duplicate its own incident, and dispatch it."""
-    incident = await repo.get_incident(conn, incident_id, lock=True)
-    if incident is None:
-        raise NotFound(f"incident {incident_id} not found")
+    incident = await locked_incident(conn, incident_id)
     if incident["status"] != "duplicate":
         raise Conflict(
             f"status: incident {incident_id} is {incident['status']}, not a duplicate",
