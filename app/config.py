@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     duplicate_window_minutes: float = 15.0
     max_text_length: int = 4000
     max_clock_skew_seconds: float = 120.0
+    max_call_age_days: float = 7.0  # a gateway replaying a backlog; older "calls" are data entry errors
     max_speed_kmh: float = 250.0
     ack_timeout_seconds: float = 60.0
     ack_check_interval_seconds: float = 2.0

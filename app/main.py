@@ -41,6 +41,13 @@ async def _transient_database_error(request: Request, exc: Exception) -> JSONRes
     return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "1"})
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+    # A value that passed validation but that PostgreSQL cannot hold (a NUL character, a number or a
+    # date out of range): the client's mistake, and the transaction has rolled back.
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return JSONResponse({"detail": f"a value in the request cannot be stored: {message}"}, status_code=422)
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -97,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.dispatcher = None
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for unstorable in (asyncpg.exceptions.DataError, asyncpg.exceptions._base.DataError):
+        app.add_exception_handler(unstorable, _unstorable_value)
     for transient in (
         asyncpg.DeadlockDetectedError,
         asyncpg.SerializationError,

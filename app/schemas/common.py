@@ -13,3 +13,4 @@ UnitStatusName = Literal[
     "available", "dispatched", "en_route", "on_scene", "transporting", "at_hospital", "out_of_service"
 ]
 ServiceName = Literal["police", "fire", "medical", "women", "child"]
+Id = Annotated[int, Field(ge=1, le=9_223_372_036_854_775_807, description="a database id (bigint)")]

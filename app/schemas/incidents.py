@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from app.schemas.common import Latitude, Longitude, ServiceName, UnitStatusName
+from app.schemas.common import Id, Latitude, Longitude, ServiceName, UnitStatusName
 
 Channel = Literal["voice", "sms", "panic", "app", "whatsapp", "email"]
 IncidentStatus = Literal["queued", "dispatched", "on_scene", "closed", "cancelled", "duplicate", "referred"]
@@ -132,9 +132,9 @@ class AssignBody(BaseModel):
     """Send a chosen unit (manual assignment), optionally replacing one already sent."""
 
     model_config = ConfigDict(extra="forbid")
-    unit_id: int
+    unit_id: Id
     service: ServiceName | None = None
-    replace_unit_id: int | None = None
+    replace_unit_id: Id | None = None
 
 
 class UnitStatusBody(BaseModel):
@@ -143,4 +143,4 @@ class UnitStatusBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: UnitStatusName
     at: AwareDatetime | None = None
-    incident_id: int | None = None
+    incident_id: Id | None = None

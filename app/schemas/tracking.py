@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.schemas.common import Id
+
 
 class FixIn(BaseModel):
     """One GPS fix from a unit's own device."""
@@ -20,7 +22,7 @@ class FixIn(BaseModel):
 class GatewayFixIn(FixIn):
     """One GPS fix in a tracking gateway's batch."""
 
-    unit_id: int
+    unit_id: Id
 
 
 class FixRejection(BaseModel):
@@ -43,4 +45,4 @@ class AcknowledgeBody(BaseModel):
     """A crew's acknowledgement of its assignment."""
 
     model_config = ConfigDict(extra="forbid")
-    assignment_id: int | None = None
+    assignment_id: Id | None = None

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import Latitude, Longitude, UnitStatusName, UnitTypeName
+from app.schemas.common import Id, Latitude, Longitude, UnitStatusName, UnitTypeName
 
 
 class UnitCreate(BaseModel):
@@ -19,7 +19,7 @@ class UnitCreate(BaseModel):
     district: str = Field(min_length=1, max_length=100)
     lat: Latitude
     lon: Longitude
-    station: int | None = Field(default=None, description="station id")
+    station: Id | None = Field(default=None, description="station id")
 
 
 class UnitRead(BaseModel):

@@ -295,6 +295,10 @@ async def ingest_call(
     received_at = body.received_at or now
     if received_at > now + timedelta(seconds=settings.max_clock_skew_seconds):
         raise Invalid(f"received_at: {received_at.isoformat()} is in the future")
+    if received_at < now - timedelta(days=settings.max_call_age_days):
+        raise Invalid(
+            f"received_at: {received_at.isoformat()} is more than {settings.max_call_age_days:g} days ago"
+        )
     if idempotency_key is not None:
         digest = request_hash(body)
         if not await repo.claim_idempotency_key(conn, idempotency_key, digest, principal.actor):

@@ -406,3 +406,26 @@ async def test_manual_assign_and_reassign(client: httpx.AsyncClient) -> None:
     assert active == [second["id"]]
     units = {u["id"]: u["status"] for u in (await client.get("/api/v1/units", headers=op)).json()}
     assert units == {first["id"]: "available", second["id"]: "dispatched"}
+
+
+async def test_values_postgres_cannot_hold_are_422_not_500(
+    client: httpx.AsyncClient, conn: asyncpg.Connection
+) -> None:
+    op, big = token("operator"), 2**70
+    assert (await client.get(f"/api/v1/incidents/{big}", headers=op)).status_code == 422
+    assert (
+        await client.post(f"/api/v1/units/{big}/status", json={"status": "en_route"}, headers=op)
+    ).status_code == 422
+    r = await client.post("/api/v1/incidents/1/assign", json={"unit_id": big}, headers=op)
+    assert r.status_code == 422 and "unit_id" in r.json()["detail"]
+    nul = await client.post(
+        "/api/v1/calls", json={"text": "fire\u0000", "lat": RAIPUR[0], "lon": RAIPUR[1]}, headers=op
+    )
+    assert nul.status_code == 422 and "cannot be stored" in nul.json()["detail"]
+    ancient = await client.post(
+        "/api/v1/calls",
+        json={"text": "help", "lat": RAIPUR[0], "lon": RAIPUR[1], "received_at": "0001-01-01T00:00:00+00:00"},
+        headers=op,
+    )
+    assert ancient.status_code == 422 and "received_at" in ancient.json()["detail"]
+    assert await conn.fetchval("SELECT count(*) FROM incidents") == 0
