@@ -338,6 +338,11 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             # model, which cannot read ages, only weighs the victim services against the others.
             both = max(relative["women"], relative["child"])
             relative = {**relative, "women": both, "child": both}
+        if role["accident"] > 0:
+            # Injuries from an accident go to medical with police secondary: a precedence the rules
+            # decide. The model has learnt "hit" mostly from assaults and must not turn a crash into one.
+            both = max(relative["medical"], relative["police"])
+            relative = {**relative, "medical": both, "police": both}
         _combine(score, relative, model.scale)
     ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
     category = ranked[0]
