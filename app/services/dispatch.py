@@ -427,13 +427,9 @@ async def move_unit(
     actor = principal.actor
     event_data: dict[str, Any] = {"from": current, "to": new, "at": at.isoformat()}
     incident_id = assignment["incident_id"] if assignment is not None else None
-    if new in ("available", "out_of_service"):
-        withdrawn = assignment is not None and current in lifecycle.BEFORE_ARRIVAL
-        if assignment is not None:
-            reason = "withdrawn" if withdrawn else "completed"
-            await repo.clear_assignment(conn, assignment["id"], at, reason)
-            event_data["assignment_id"] = assignment["id"]
-            event_data["end_reason"] = reason
+
+    async def log_status() -> None:
+        # Written before any re-dispatch, so a feed shows the step before its consequences.
         await events_repo.append_event(
             conn,
             "unit.status",
@@ -443,6 +439,15 @@ async def move_unit(
             district=unit["district"],
             data=event_data,
         )
+
+    if new in ("available", "out_of_service"):
+        withdrawn = assignment is not None and current in lifecycle.BEFORE_ARRIVAL
+        if assignment is not None:
+            reason = "withdrawn" if withdrawn else "completed"
+            await repo.clear_assignment(conn, assignment["id"], at, reason)
+            event_data["assignment_id"] = assignment["id"]
+            event_data["end_reason"] = reason
+        await log_status()
         if withdrawn:
             assert assignment is not None
             await redispatch(
@@ -462,15 +467,7 @@ async def move_unit(
                 if clock is not None:
                     event_data["response_seconds"] = clock["response_seconds"]
                     event_data["within_target"] = clock["within_target"]
-        await events_repo.append_event(
-            conn,
-            "unit.status",
-            actor,
-            unit_id=unit_id,
-            incident_id=incident_id,
-            district=unit["district"],
-            data=event_data,
-        )
+        await log_status()
     row = await units_repo.get_unit(conn, unit_id)
     assert row is not None
     return dict(row)
