@@ -50,11 +50,6 @@ async def insert_target(
     return row
 
 
-async def district_exists(conn: asyncpg.Connection, name: str) -> bool:
-    """True when the district is part of the loaded geography."""
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM districts WHERE name = $1)", name))
-
-
 # ---------------------------------------------------------------------------------------------- live risk
 
 

@@ -21,6 +21,7 @@ from app.dispatch.clock import (
 from app.dispatch.policy import EtaModel
 from app.errors import Invalid, NotFound
 from app.repositories import events as events_repo
+from app.repositories import geography as geo_repo
 from app.repositories import incidents as incidents_repo
 from app.repositories import oversight as repo
 from app.security import Principal
@@ -46,7 +47,7 @@ async def set_target(
     now: datetime,
 ) -> dict[str, Any]:
     """Put a new target in force for its key (new incidents only; earlier ones keep the target they had)."""
-    if district is not None and not await repo.district_exists(conn, district):
+    if district is not None and not await geo_repo.district_exists(conn, district):
         raise Invalid(f"district: {district!r} is not a district of the service area")
     row = await repo.insert_target(
         conn,

@@ -8,7 +8,6 @@ from functools import cache
 import pytest
 
 from app.dispatch.geography import ServiceArea, regions_from_geojson
-from app.dispatch.targets import TargetRule, target_minutes
 from tests.conftest import ROOT_PATH
 
 GEO = ROOT_PATH / "app" / "geodata" / "chhattisgarh"
@@ -69,19 +68,3 @@ def test_point_far_away_reports_large_distance() -> None:
     placement = area().locate(28.6139, 77.2090)  # New Delhi
     assert not placement.inside
     assert placement.distance_km > 500
-
-
-def test_most_specific_target_wins() -> None:
-    rules = [
-        TargetRule("urban", 16),
-        TargetRule("rural", 28),
-        TargetRule("urban", 12, category="women"),
-        TargetRule("urban", 14, district="Raipur"),
-        TargetRule("urban", 10, district="Raipur", category="women"),
-    ]
-    assert target_minutes(rules, "urban", "Durg", "police") == 16
-    assert target_minutes(rules, "urban", "Durg", "women") == 12
-    assert target_minutes(rules, "urban", "Raipur", "police") == 14
-    assert target_minutes(rules, "urban", "Raipur", "women") == 10
-    assert target_minutes(rules, "rural", "Raipur", "women") == 28
-    assert target_minutes([], "rural", "Raipur", None) == 28
