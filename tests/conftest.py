@@ -14,11 +14,13 @@ import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
+import time_machine
 
 from app.config import ROOT, Settings
 from app.database import asyncpg_dsn, database_name, embedded_server, with_database
@@ -26,6 +28,17 @@ from app.main import create_app
 from app.security import issue_token, utcnow
 
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
+
+# The tests' own "now": 00:30 IST on 29 November is still the 28th in UTC and in Los Angeles, so a
+# test that mixes up the service's IST days with UTC or the machine's zone fails at once, at any hour.
+TEST_NOW = datetime(2026, 11, 28, 19, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Coordinates]:
+    """Move this test's process to TEST_NOW; the clock keeps ticking from there."""
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

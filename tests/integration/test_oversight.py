@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
 import pytest
+import time_machine
 
 from app.config import Settings
 from app.database import create_pool, transaction
@@ -19,7 +20,12 @@ from app.services.oversight import flag_risks
 from tests.conftest import make_settings, token
 from tests.integration.helpers import RAIPUR, add_unit, ago, move, offset, post_call
 
-SUP = token("supervisor")
+
+def sup() -> dict[str, str]:
+    """A supervisor's header, minted on the test's clock."""
+    return token("supervisor")
+
+
 ETA = EtaModel(circuity=1.3, speed_kmh={"urban": 25.0, "rural": 40.0}, turnout_seconds={"police_erv": 60.0})
 
 
@@ -75,7 +81,7 @@ async def test_late_incident_is_flagged_at_risk_then_breached_once_and_on_time_o
         "incident.at_risk": [],
         "incident.breached": [],
     }
-    at_risk_list = (await client.get("/api/v1/incidents/at-risk", headers=SUP)).json()
+    at_risk_list = (await client.get("/api/v1/incidents/at-risk", headers=sup())).json()
     assert at_risk_list == []  # real time: a minute in, 60 + 562 s to go, well within 16 min
 
     # Eight minutes in, the unit has not moved: 480 s + 562 s of travel > 960 s: at risk.
@@ -106,7 +112,7 @@ async def test_at_risk_lists_late_and_unassigned_incidents_most_urgent_first(
     for role in ("operator", "supervisor"):
         assert (await client.get("/api/v1/incidents/at-risk", headers=token(role))).status_code == 200
     assert (await client.get("/api/v1/incidents/at-risk", headers=token("analyst"))).status_code == 403
-    rows = (await client.get("/api/v1/incidents/at-risk", headers=SUP)).json()
+    rows = (await client.get("/api/v1/incidents/at-risk", headers=sup())).json()
     by_id = {r["incident_id"]: r for r in rows}
     # Least slack first: help 65 min after the call beats a call 20 min old with nobody sent yet.
     assert [r["incident_id"] for r in rows] == [eta_late["id"], breached["id"], queued["id"]]
@@ -122,7 +128,7 @@ async def test_women_review_queue_overdue_review_and_roles(client: httpx.AsyncCl
     ordinary = (await post_call(client, category="women", priority=2, lat=21.35, lon=81.60))["incident"]
     police = (await post_call(client, priority=1, lat=21.20, lon=81.66))["incident"]
 
-    queue = (await client.get("/api/v1/oversight/women", headers=SUP)).json()
+    queue = (await client.get("/api/v1/oversight/women", headers=sup())).json()
     assert {i["incident_id"] for i in queue} == {serious_p1["id"], fresh_p1["id"]}
     overdue = {i["incident_id"]: i["overdue"] for i in queue}
     assert overdue == {serious_p1["id"]: True, fresh_p1["id"]: False}
@@ -134,9 +140,9 @@ async def test_women_review_queue_overdue_review_and_roles(client: httpx.AsyncCl
         headers=token("operator"),
     )
     assert marked.status_code == 200 and marked.json()["serious"] is True
-    queue = (await client.get("/api/v1/oversight/women?status=pending", headers=SUP)).json()
+    queue = (await client.get("/api/v1/oversight/women?status=pending", headers=sup())).json()
     assert ordinary["id"] in {i["incident_id"] for i in queue}
-    overdue_only = (await client.get("/api/v1/oversight/women?status=overdue", headers=SUP)).json()
+    overdue_only = (await client.get("/api/v1/oversight/women?status=overdue", headers=sup())).json()
     assert [i["incident_id"] for i in overdue_only] == [serious_p1["id"]]
 
     review = {"outcome": "lapse_found", "notes": "ERV took 40 min; SHO asked to explain"}
@@ -146,11 +152,13 @@ async def test_women_review_queue_overdue_review_and_roles(client: httpx.AsyncCl
         )
         assert r.status_code == 403, role
         assert (await client.get("/api/v1/oversight/women", headers=token(role))).status_code == 403
-    done = await client.post(f"/api/v1/oversight/women/{serious_p1['id']}/reviews", json=review, headers=SUP)
+    done = await client.post(
+        f"/api/v1/oversight/women/{serious_p1['id']}/reviews", json=review, headers=sup()
+    )
     assert done.status_code == 201 and done.json()["reviewed_by"].startswith("supervisor:")
     item = next(
         i
-        for i in (await client.get("/api/v1/oversight/women", headers=SUP)).json()
+        for i in (await client.get("/api/v1/oversight/women", headers=sup())).json()
         if i["incident_id"] == serious_p1["id"]
     )
     assert (
@@ -158,18 +166,18 @@ async def test_women_review_queue_overdue_review_and_roles(client: httpx.AsyncCl
         and not item["overdue"]
         and item["last_review"]["outcome"] == "lapse_found"
     )
-    r = await client.post(f"/api/v1/oversight/women/{police['id']}/reviews", json=review, headers=SUP)
+    r = await client.post(f"/api/v1/oversight/women/{police['id']}/reviews", json=review, headers=sup())
     assert r.status_code == 422 and r.json()["detail"].startswith("incident_id")
     bad = await client.post(
         f"/api/v1/oversight/women/{fresh_p1['id']}/reviews",
         json={"outcome": "fine", "notes": "ok ok"},
-        headers=SUP,
+        headers=sup(),
     )
     assert bad.status_code == 422 and "outcome" in bad.json()["detail"]
 
 
 async def test_lapse_report_with_the_incident_ids_behind_every_number(
-    client: httpx.AsyncClient, conn: asyncpg.Connection
+    clock: time_machine.Coordinates, client: httpx.AsyncClient, conn: asyncpg.Connection
 ) -> None:
     station = await conn.fetchval(
         "INSERT INTO stations (name, district, lat, lon)"
@@ -201,14 +209,15 @@ async def test_lapse_report_with_the_incident_ids_behind_every_number(
     # 3. An assignment that lapsed unacknowledged (as the watchdog records it).
     lapsed = (await post_call(client, lat=21.225, lon=81.66))["incident"]
     await conn.execute(
-        "UPDATE assignments SET cleared_at = now(), status = 'cleared', end_reason = 'unacknowledged'"
+        "UPDATE assignments SET cleared_at = $2, status = 'cleared', end_reason = 'unacknowledged'"
         " WHERE incident_id = $1",
         lapsed["id"],
+        datetime.now(UTC),
     )
 
     for role in ("operator", "analyst"):
         assert (await client.get("/api/v1/oversight/lapses", headers=token(role))).status_code == 403
-    [district] = (await client.get("/api/v1/oversight/lapses?group_by=district", headers=SUP)).json()
+    [district] = (await client.get("/api/v1/oversight/lapses?group_by=district", headers=sup())).json()
     assert district["district"] == "Raipur"
     assert district["breached"] == {"count": 1, "incident_ids": [late["id"]]}
     assert district["long_turnout"] == {"count": 1, "incident_ids": [late["id"]]}
@@ -218,11 +227,13 @@ async def test_lapse_report_with_the_incident_ids_behind_every_number(
         [late["id"], blank["id"], lapsed["id"]]
     )
 
-    [unit] = (await client.get("/api/v1/oversight/lapses?group_by=unit", headers=SUP)).json()
+    [unit] = (await client.get("/api/v1/oversight/lapses?group_by=unit", headers=sup())).json()
     assert (unit["unit_id"], unit["callsign"], unit["total"]) == (erv["id"], "RPR-ERV-1", 3)
-    [by_station] = (await client.get("/api/v1/oversight/lapses?group_by=station", headers=SUP)).json()
+    [by_station] = (await client.get("/api/v1/oversight/lapses?group_by=station", headers=sup())).json()
     assert (by_station["station_id"], by_station["station"]) == (station, "Civil Lines")
-    r = await client.get("/api/v1/oversight/lapses?group_by=shift", headers=SUP)
+    r = await client.get("/api/v1/oversight/lapses?group_by=shift", headers=sup())
     assert r.status_code == 422 and r.json()["detail"].startswith("group_by")
-    future = (datetime.now().astimezone() + timedelta(days=1)).date().isoformat()
-    assert (await client.get(f"/api/v1/oversight/lapses?from={future}", headers=SUP)).json() == []
+    # The calls came in on 29 November, IST (the service's day), while UTC still says the 28th.
+    assert (await client.get("/api/v1/oversight/lapses?from=2026-11-29", headers=sup())).json() != []
+    future = "2026-11-30"
+    assert (await client.get(f"/api/v1/oversight/lapses?from={future}", headers=sup())).json() == []
