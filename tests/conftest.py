@@ -147,7 +147,7 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(clock: time_machine.Coordinates, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client over the ASGI app, with its lifespan running."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):

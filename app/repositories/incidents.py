@@ -420,15 +420,18 @@ async def add_pending(conn: asyncpg.Connection, incident_id: int, service: str) 
     )
 
 
-async def lapsed_assignment(conn: asyncpg.Connection, timeout_seconds: float) -> asyncpg.Record | None:
-    """One assignment not acknowledged in time, locked so that only one worker acts on it."""
+async def lapsed_assignment(
+    conn: asyncpg.Connection, timeout_seconds: float, now: datetime
+) -> asyncpg.Record | None:
+    """One assignment not acknowledged by `now`, locked so that only one worker acts on it."""
     return await conn.fetchrow(
         f"""SELECT {ASSIGNMENT_COLUMNS} FROM assignments a
             WHERE a.cleared_at IS NULL AND a.acknowledged_at IS NULL
-              AND a.dispatched_at < now() - make_interval(secs => $1)
+              AND a.dispatched_at < $2::timestamptz - make_interval(secs => $1)
             ORDER BY a.dispatched_at LIMIT 1
             FOR UPDATE SKIP LOCKED""",
         timeout_seconds,
+        now,
     )
 
 

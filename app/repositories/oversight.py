@@ -150,17 +150,34 @@ _REVIEW_QUEUE = """
 
 
 async def review_queue(
-    conn: asyncpg.Connection, *, hours: float, district: str | None, limit: int
+    conn: asyncpg.Connection,
+    *,
+    hours: float,
+    district: str | None,
+    review_status: str | None,
+    now: datetime,
+    limit: int,
 ) -> list[asyncpg.Record]:
-    """Incidents in HQ's women-safety review queue with their latest review, oldest unreviewed first."""
+    """Incidents in HQ's women-safety review queue with their latest review, oldest unreviewed first.
+
+    The review-status filter is applied before LIMIT: a page of pending cases must not hide the rest.
+    """
     return list(
         await conn.fetch(
             _REVIEW_QUEUE
             + """ AND ($2::text IS NULL OR i.district = $2)
-                ORDER BY (r.outcome IS NOT NULL), i.received_at, i.id LIMIT $3""",
+                  AND CASE $3::text
+                        WHEN 'reviewed' THEN r.outcome IS NOT NULL
+                        WHEN 'pending' THEN r.outcome IS NULL
+                        WHEN 'overdue' THEN r.outcome IS NULL
+                                            AND i.received_at + make_interval(secs => $1 * 3600) < $5
+                        ELSE true END
+                ORDER BY (r.outcome IS NOT NULL), i.received_at, i.id LIMIT $4""",
             hours,
             district,
+            review_status,
             limit,
+            now,
         )
     )
 

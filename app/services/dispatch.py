@@ -671,7 +671,7 @@ async def withdraw_lapsed(conn: asyncpg.Connection, d: Dispatcher, now: datetime
 
     The row lock (SKIP LOCKED) makes exactly one worker act on each lapse.
     """
-    lapsed = await repo.lapsed_assignment(conn, d.settings.ack_timeout_seconds)
+    lapsed = await repo.lapsed_assignment(conn, d.settings.ack_timeout_seconds, now)
     if lapsed is None:
         return None
     actor = "system:ack-watchdog"

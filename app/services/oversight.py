@@ -271,15 +271,10 @@ async def review_queue(
     limit: int,
 ) -> list[dict[str, Any]]:
     """HQ's queue: women priority-1 and serious cases, unreviewed first, with due time and overdue flag."""
-    items = [
-        _queue_item(r, now)
-        for r in await repo.review_queue(conn, hours=hours, district=district, limit=limit)
-    ]
-    if review_status == "overdue":
-        return [i for i in items if i["overdue"]]
-    if review_status is not None:
-        return [i for i in items if i["review_status"] == review_status]
-    return items
+    rows = await repo.review_queue(
+        conn, hours=hours, district=district, review_status=review_status, now=now, limit=limit
+    )
+    return [_queue_item(r, now) for r in rows]
 
 
 async def add_review(

@@ -24,7 +24,7 @@ async def test_lapse_moves_the_incident_to_the_next_unit_exactly_once(
     ):
         async with httpx.AsyncClient(timeout=30) as client:
             units = []
-            for n, north_km in enumerate((0.5, 3.0)):
+            for n, north_km in enumerate((0.5, 3.0, 40.0)):
                 lat, lon = offset(*RAIPUR, north_km=north_km)
                 body = {
                     "callsign": f"ACK-{n}",
@@ -35,7 +35,7 @@ async def test_lapse_moves_the_incident_to_the_next_unit_exactly_once(
                 }
                 r = await client.post(f"{base_a}/api/v1/units", json=body, headers=token("admin"))
                 units.append(r.json()["id"])
-            silent, backup = units
+            silent, backup, sentinel = units
             call = {"text": "fight", "lat": RAIPUR[0], "lon": RAIPUR[1], "category": "police"}
             r = await client.post(f"{base_b}/api/v1/calls", json=call, headers=token("operator"))
             incident = r.json()["incident"]
@@ -50,9 +50,22 @@ async def test_lapse_moves_the_incident_to_the_next_unit_exactly_once(
                     break
                 assert time.monotonic() < deadline, "the incident never moved to the next unit"
                 await asyncio.sleep(0.05)
-            await asyncio.sleep(2.0)  # several more watchdog rounds on four workers
+            # Instead of sleeping through "enough" watchdog rounds: a second call, far away, goes to the
+            # sentinel unit, which never answers. Once its lapse is recorded, the watchdogs have run
+            # rounds after the first lapse, and any second action on it would be on record.
+            far = offset(*RAIPUR, north_km=40.0)
+            call = {"text": "fight", "lat": far[0], "lon": far[1], "category": "police"}
+            r = await client.post(f"{base_a}/api/v1/calls", json=call, headers=token("operator"))
+            assert r.json()["incident"]["assignments"][0]["unit_id"] == sentinel
+            deadline = time.monotonic() + 10
+            while not await conn.fetchval(
+                "SELECT count(*) FROM events WHERE kind = 'assignment.lapsed' AND unit_id = $1", sentinel
+            ):
+                assert time.monotonic() < deadline, "the sentinel's assignment never lapsed"
+                await asyncio.sleep(0.05)
 
-    assert await conn.fetchval("SELECT count(*) FROM events WHERE kind = 'assignment.lapsed'") == 1
+    lapses = "SELECT count(*) FROM events WHERE kind = 'assignment.lapsed' AND incident_id = $1"
+    assert await conn.fetchval(lapses, incident["id"]) == 1
     rows = await conn.fetch(
         "SELECT unit_id, end_reason, acknowledged_at IS NOT NULL AS acked, cleared_at IS NULL AS active"
         " FROM assignments WHERE incident_id = $1 ORDER BY id",

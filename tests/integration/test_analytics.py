@@ -33,7 +33,11 @@ from tests.integration.helpers import RAIPUR, add_unit, move, offset, post_call
 
 IST = ZoneInfo("Asia/Kolkata")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=IST)  # a Monday morning
-SUP = token("supervisor")
+
+
+def sup() -> dict[str, str]:
+    """A supervisor's header, minted on the test's clock."""
+    return token("supervisor")
 
 
 @dataclass
@@ -295,7 +299,7 @@ async def test_every_interval_of_an_incident_and_its_assignments(
     )
     await write_case(conn, open_case)
 
-    clock = (await client.get(f"/api/v1/incidents/{case.id}/clock", headers=SUP)).json()
+    clock = (await client.get(f"/api/v1/incidents/{case.id}/clock", headers=sup())).json()
     assert clock["processing_s"] == 45 and clock["response_s"] == 570
     assert clock["within_target"] is True and clock["open"] is False
     first, second = clock["assignments"]
@@ -304,7 +308,7 @@ async def test_every_interval_of_an_incident_and_its_assignments(
     assert (second["acknowledgement_s"], second["turnout_s"], second["travel_s"]) == (None, None, None)
     assert second["notified_to_scene_s"] == 1380
 
-    still_open = (await client.get(f"/api/v1/incidents/{open_case.id}/clock", headers=SUP)).json()
+    still_open = (await client.get(f"/api/v1/incidents/{open_case.id}/clock", headers=sup())).json()
     assert still_open["response_s"] is None and still_open["within_target"] is None and still_open["open"]
     assert still_open["processing_s"] == 30
 
@@ -314,10 +318,10 @@ async def test_every_interval_of_an_incident_and_its_assignments(
     assert tuple(row) == (570.0, True, "ambulance")
 
     # The open incident is not in the response statistics at all (not as zero): one arrival counted.
-    [stats] = (await client.get("/api/v1/analytics/response-times", headers=SUP)).json()
+    [stats] = (await client.get("/api/v1/analytics/response-times", headers=sup())).json()
     assert stats["count"] == 1 and stats["mean_s"] == 570 and stats["within_target_pct"] == 100
     [processing] = (
-        await client.get("/api/v1/analytics/response-times?interval=processing", headers=SUP)
+        await client.get("/api/v1/analytics/response-times?interval=processing", headers=sup())
     ).json()
     assert (
         processing["count"] == 2 and processing["mean_s"] == 37.5 and processing["within_target_pct"] is None
@@ -349,7 +353,7 @@ async def test_within_target_is_measured_against_the_incident_target(
         )
     flags = [r["within_target"] for r in await conn.fetch("SELECT within_target FROM incidents ORDER BY id")]
     assert flags == [True, False]
-    [row] = (await client.get("/api/v1/analytics/response-times", headers=SUP)).json()
+    [row] = (await client.get("/api/v1/analytics/response-times", headers=sup())).json()
     assert row["within_target_pct"] == 50.0 and row["p50_s"] == 960.5
 
 
@@ -373,7 +377,7 @@ async def test_statistics_match_python_for_every_interval_and_grouping(
     for interval in ("response", "processing", "acknowledgement", "turnout", "travel"):
         for dims in GROUPINGS:
             url = f"/api/v1/analytics/response-times?interval={interval}&group_by={','.join(dims)}"
-            got = (await client.get(url, headers=SUP)).json()
+            got = (await client.get(url, headers=sup())).json()
             assert _sorted(got, dims) == expected_rows(cases, interval, dims), (interval, dims)
 
 
@@ -413,17 +417,19 @@ async def test_rollup_and_raw_scan_give_identical_answers(
         )
         assert uses_month_tier(s), q
     for q in queries + tiered:
-        rollup = await client.get(f"/api/v1/analytics/response-times?{q}&source=rollup", headers=SUP)
-        raw = await client.get(f"/api/v1/analytics/response-times?{q}&source=raw", headers=SUP)
-        auto = await client.get(f"/api/v1/analytics/response-times?{q}", headers=SUP)
+        rollup = await client.get(f"/api/v1/analytics/response-times?{q}&source=rollup", headers=sup())
+        raw = await client.get(f"/api/v1/analytics/response-times?{q}&source=raw", headers=sup())
+        auto = await client.get(f"/api/v1/analytics/response-times?{q}", headers=sup())
         assert rollup.status_code == raw.status_code == 200, (rollup.text, raw.text)
         assert rollup.json() == raw.json() == auto.json() and raw.json(), q
     # A period that does not start at an IST midnight can only be answered by the raw scan.
     odd = "from=2026-03-05T10:30:00%2B05:30&to=2026-03-20"
     assert (
-        await client.get(f"/api/v1/analytics/response-times?{odd}&source=rollup", headers=SUP)
+        await client.get(f"/api/v1/analytics/response-times?{odd}&source=rollup", headers=sup())
     ).status_code == 422
-    got = (await client.get(f"/api/v1/analytics/response-times?{odd}&group_by=district", headers=SUP)).json()
+    got = (
+        await client.get(f"/api/v1/analytics/response-times?{odd}&group_by=district", headers=sup())
+    ).json()
     start = datetime(2026, 3, 5, 10, 30, tzinfo=IST)
     end = datetime(2026, 3, 21, tzinfo=IST)
     inside = [c for c in cases if start <= c.received < end]
@@ -505,13 +511,15 @@ async def test_api_call_to_arrival_is_counted(client: httpx.AsyncClient) -> None
     )
     assert closed.status_code == 200
     rows = (
-        await client.get("/api/v1/analytics/response-times?group_by=district,category,area_type", headers=SUP)
+        await client.get(
+            "/api/v1/analytics/response-times?group_by=district,category,area_type", headers=sup()
+        )
     ).json()
     assert [(r["district"], r["category"], r["area_type"], r["count"]) for r in rows] == [
         ("Raipur", "police", "urban", 1)
     ]
     assert rows[0]["within_target_pct"] == 100.0
-    by_unit = (await client.get("/api/v1/analytics/response-times?group_by=unit_type", headers=SUP)).json()
+    by_unit = (await client.get("/api/v1/analytics/response-times?group_by=unit_type", headers=sup())).json()
     assert by_unit[0]["unit_type"] == "police_erv"
 
 
@@ -531,9 +539,9 @@ async def test_roles_and_strict_validation(client: httpx.AsyncClient) -> None:
         ("priority=7", "priority"),
         ("group_by=day,day", "group_by"),
     ]:
-        r = await client.get(f"{base}?{query}", headers=SUP)
+        r = await client.get(f"{base}?{query}", headers=sup())
         assert r.status_code == 422 and r.json()["detail"].startswith(field_name), (query, r.text)
-    r = await client.get("/api/v1/analytics/volumes?group_by=unit_type", headers=SUP)
+    r = await client.get("/api/v1/analytics/volumes?group_by=unit_type", headers=sup())
     assert r.status_code == 422 and "group_by" in r.json()["detail"]
 
 
@@ -545,8 +553,8 @@ async def test_csv_parses_and_matches_json(client: httpx.AsyncClient, conn: asyn
         "/api/v1/analytics/response-times?group_by=unit_type&interval=turnout",
         "/api/v1/analytics/volumes?group_by=month,category",
     ):
-        as_json = (await client.get(path, headers=SUP)).json()
-        response = await client.get(path, headers=SUP | {"Accept": "text/csv"})
+        as_json = (await client.get(path, headers=sup())).json()
+        response = await client.get(path, headers=sup() | {"Accept": "text/csv"})
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
         parsed = list(csv.DictReader(io.StringIO(response.text)))
         assert len(parsed) == len(as_json) > 0
@@ -571,7 +579,7 @@ async def test_volumes_answer_the_headline_counts(
     women = (await post_call(client, category="women", lat=21.30, lon=81.70))["incident"]  # queued: no unit
     await post_call(client, category="women", lat=21.30, lon=81.70)  # a repeat call: duplicate
     await post_call(client, lat=25.5, lon=85.0)  # far outside the state: referred
-    [total] = (await client.get("/api/v1/analytics/volumes", headers=SUP)).json()
+    [total] = (await client.get("/api/v1/analytics/volumes", headers=sup())).json()
     assert (
         total["calls"] == 4
         and total["incidents"] == 3
@@ -582,7 +590,7 @@ async def test_volumes_answer_the_headline_counts(
     assert total["road_accidents_helped"] == 1 and total["women_helped"] == 0 and total["child_helped"] == 0
     by_category = {
         r["category"]: r
-        for r in (await client.get("/api/v1/analytics/volumes?group_by=category", headers=SUP)).json()
+        for r in (await client.get("/api/v1/analytics/volumes?group_by=category", headers=sup())).json()
     }
     assert by_category["women"]["incidents"] == 1 and by_category["women"]["duplicates"] == 1
     assert women["status"] == "queued"
@@ -591,7 +599,7 @@ async def test_volumes_answer_the_headline_counts(
 async def test_targets_history_and_roles(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/targets", headers=token("operator"))).status_code == 403
     body = {"area_type": "urban", "district": "Raipur", "category": "medical", "minutes": 12}
-    assert (await client.post("/api/v1/targets", json=body, headers=SUP)).status_code == 403
+    assert (await client.post("/api/v1/targets", json=body, headers=sup())).status_code == 403
     created = await client.post("/api/v1/targets", json=body, headers=token("admin"))
     assert created.status_code == 201 and created.json()["set_by"].startswith("admin:")
     again = await client.post("/api/v1/targets", json=body | {"minutes": 10}, headers=token("admin"))

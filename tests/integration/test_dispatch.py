@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -91,7 +92,9 @@ async def test_stale_units_are_not_sent(client: httpx.AsyncClient, conn: asyncpg
     stale = await add_unit(client, lat=RAIPUR[0], lon=RAIPUR[1])
     fresh = await add_unit(client, *offset(*RAIPUR, north_km=5))
     await conn.execute(
-        "UPDATE units SET position_at = now() - interval '31 minutes' WHERE id = $1", stale["id"]
+        "UPDATE units SET position_at = $2 WHERE id = $1",
+        stale["id"],
+        datetime.now(UTC) - timedelta(minutes=31),
     )
     incident = (await post_call(client))["incident"]
     assert incident["assignments"][0]["unit_id"] == fresh["id"]

@@ -58,26 +58,43 @@ async def test_readyz_503_after_database_goes_away(settings: Settings, conn: asy
         ({}, 401),
         ({"Authorization": "Bearer not-a-token"}, 401),
         ({"Authorization": "Basic dXNlcjpwYXNz"}, 401),
-        (token("analyst"), 403),
-        (token("responder", unit_id=1), 403),
-        (token("operator"), 200),
-        (token("supervisor"), 200),
+        (("analyst", None), 403),
+        (("responder", 1), 403),
+        (("operator", None), 200),
+        (("supervisor", None), 200),
     ],
 )
 async def test_unit_list_needs_a_token_and_a_role(
-    client: httpx.AsyncClient, headers: dict[str, str], status: int
+    client: httpx.AsyncClient, headers: dict[str, str] | tuple[str, int | None], status: int
 ) -> None:
+    if isinstance(headers, tuple):  # a role: its token is minted now, on the test's clock
+        headers = token(headers[0], unit_id=headers[1])
     assert (await client.get("/api/v1/units", headers=headers)).status_code == status
 
 
-async def test_expired_or_foreign_token_is_401(client: httpx.AsyncClient) -> None:
-    past = datetime.now(UTC) - timedelta(days=2)
-    expired = issue_token(TEST_SECRET, "admin", ttl=timedelta(hours=1), now=past)
-    foreign = issue_token("another-secret-0123456789abcdef0123456", "admin", ttl=timedelta(hours=1), now=past)
-    for value in (expired, foreign):
-        response = await client.get("/api/v1/units", headers={"Authorization": f"Bearer {value}"})
-        assert response.status_code == 401
-        assert "invalid token" in response.json()["detail"]
+@pytest.mark.parametrize("flaw", ["expired", "foreign", "tampered"])
+async def test_expired_foreign_or_tampered_token_is_401(client: httpx.AsyncClient, flaw: str) -> None:
+    now = datetime.now(UTC)
+    # Each token has exactly one flaw, so each check (expiry, signature) is proved on its own.
+    if flaw == "expired":
+        value = issue_token(TEST_SECRET, "admin", ttl=timedelta(hours=1), now=now - timedelta(days=2))
+    elif flaw == "foreign":
+        value = issue_token(
+            "another-secret-0123456789abcdef0123456", "admin", ttl=timedelta(hours=1), now=now
+        )
+    else:  # an operator's token whose payload was edited to say admin, keeping the old signature
+        header, _, signature = issue_token(TEST_SECRET, "operator", ttl=timedelta(hours=1), now=now).split(
+            "."
+        )
+        admin_payload = issue_token(TEST_SECRET, "admin", ttl=timedelta(hours=1), now=now).split(".")[1]
+        value = f"{header}.{admin_payload}.{signature}"
+    valid = issue_token(TEST_SECRET, "admin", ttl=timedelta(hours=1), now=now)
+    assert (
+        await client.get("/api/v1/units", headers={"Authorization": f"Bearer {valid}"})
+    ).status_code == 200
+    response = await client.get("/api/v1/units", headers={"Authorization": f"Bearer {value}"})
+    assert response.status_code == 401
+    assert "invalid token" in response.json()["detail"]
 
 
 async def test_register_and_list_units(client: httpx.AsyncClient, conn: asyncpg.Connection) -> None:

@@ -237,3 +237,29 @@ async def test_lapse_report_with_the_incident_ids_behind_every_number(
     assert (await client.get("/api/v1/oversight/lapses?from=2026-11-29", headers=sup())).json() != []
     future = "2026-11-30"
     assert (await client.get(f"/api/v1/oversight/lapses?from={future}", headers=sup())).json() == []
+
+
+async def test_reviewed_cases_are_found_behind_more_than_a_page_of_pending_ones(
+    clock: time_machine.Coordinates, client: httpx.AsyncClient
+) -> None:
+    # The reviewed case is the oldest, so it sorts after every pending one: a filter applied after
+    # LIMIT would find nothing on the first page.
+    reviewed = (
+        await post_call(client, category="women", priority=1, received_at=ago(30), lat=21.20, lon=81.60)
+    )["incident"]
+    done = await client.post(
+        f"/api/v1/oversight/women/{reviewed['id']}/reviews",
+        json={"outcome": "no_lapse", "notes": "ERV on scene in 9 minutes"},
+        headers=sup(),
+    )
+    assert done.status_code == 201, done.text
+    for k in range(6):
+        lat, lon = offset(*RAIPUR, north_km=2.0 * k + 2.0)
+        await post_call(client, category="women", priority=1, lat=lat, lon=lon)
+
+    page = (await client.get("/api/v1/oversight/women?limit=5", headers=sup())).json()
+    assert len(page) == 5 and all(i["review_status"] == "pending" for i in page)
+    found = (await client.get("/api/v1/oversight/women?status=reviewed&limit=5", headers=sup())).json()
+    assert [i["incident_id"] for i in found] == [reviewed["id"]]
+    pending = (await client.get("/api/v1/oversight/women?status=pending&limit=10", headers=sup())).json()
+    assert len(pending) == 6 and reviewed["id"] not in {i["incident_id"] for i in pending}

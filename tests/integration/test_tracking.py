@@ -17,7 +17,7 @@ def at(seconds_ago: float) -> str:
 
 async def registered_earlier(conn: asyncpg.Connection) -> None:
     """Units were registered ten minutes ago (fixes in these tests come after their registered position)."""
-    await conn.execute("UPDATE units SET position_at = now() - interval '10 minutes'")
+    await conn.execute("UPDATE units SET position_at = $1", datetime.now(UTC) - timedelta(minutes=10))
 
 
 async def test_own_fix_moves_the_unit_and_is_kept_in_history(
