@@ -9,12 +9,10 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.dispatch import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-insecure-secret-key-do-not-deploy"
-
-UnitType = Literal["police_erv", "ambulance", "fire_tender", "women_safety", "child_protection"]
-UNIT_TYPES: tuple[str, ...] = ("police_erv", "ambulance", "fire_tender", "women_safety", "child_protection")
-SERVICES: tuple[str, ...] = ("police", "fire", "medical", "women", "child")
 
 
 class Settings(BaseSettings):
@@ -36,25 +34,13 @@ class Settings(BaseSettings):
     circuity: float = 1.3
     speed_urban_kmh: float = 25.0
     speed_rural_kmh: float = 40.0
-    turnout_seconds: dict[str, float] = {
-        "police_erv": 60.0,
-        "ambulance": 60.0,
-        "fire_tender": 80.0,
-        "women_safety": 60.0,
-        "child_protection": 90.0,
-    }
+    turnout_seconds: dict[str, float] = Field(default_factory=registry.default_turnout_seconds)
     stale_position_minutes: float = 30.0
     dispatch_policy: str = "app.dispatch.policy:FastestArrivalPolicy"
     queue_radius_km: float = 60.0
     candidates_per_type: int = 5
     # Which unit types serve a service, in order of preference only as a fallback; the ETA decides.
-    service_unit_types: dict[str, list[str]] = {
-        "police": ["police_erv"],
-        "fire": ["fire_tender"],
-        "medical": ["ambulance"],
-        "women": ["women_safety", "police_erv"],
-        "child": ["child_protection", "police_erv"],
-    }
+    service_unit_types: dict[str, list[str]] = Field(default_factory=registry.default_service_unit_types)
     # Secondary services that get a unit of their own (others are noted on the incident only).
     secondary_gets_unit: list[str] = ["police", "medical", "fire"]
     border_km: float = 20.0
@@ -72,13 +58,7 @@ class Settings(BaseSettings):
     sse_heartbeat_seconds: float = 15.0
     women_review_hours: float = 24.0
     # Turnout (notified → en route) beyond this is a lapse; NFPA 1710: 60 s medical, 80 s fire (domain.md).
-    turnout_limit_seconds: dict[str, float] = {
-        "ambulance": 60.0,
-        "fire_tender": 80.0,
-        "police_erv": 60.0,
-        "women_safety": 60.0,
-        "child_protection": 90.0,
-    }
+    turnout_limit_seconds: dict[str, float] = Field(default_factory=registry.default_turnout_limits)
     default_turnout_limit_seconds: float = 60.0
 
     @model_validator(mode="after")

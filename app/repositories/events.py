@@ -29,13 +29,3 @@ async def append_event(
         data or {},
     )
     return event_id
-
-
-async def append_events(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Append many events: rows of (kind, actor, incident_id, unit_id, district, data)."""
-    if rows:
-        await conn.executemany(
-            """INSERT INTO events (kind, actor, incident_id, unit_id, district, data)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
-            rows,
-        )

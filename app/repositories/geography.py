@@ -96,3 +96,10 @@ async def ensure_default_target(conn: asyncpg.Connection, area_type: str, minute
         minutes,
         actor,
     )
+
+
+async def ensure_unit_types(conn: asyncpg.Connection, names: list[str]) -> None:
+    """Make every registered unit type known to the database (its foreign key checks units)."""
+    await conn.executemany(
+        "INSERT INTO unit_types (name) VALUES ($1) ON CONFLICT DO NOTHING", [(n,) for n in names]
+    )

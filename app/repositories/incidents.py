@@ -16,7 +16,6 @@ ASSIGNMENT_COLUMNS = """a.id, a.incident_id, a.unit_id, a.unit_type, a.service, 
     a.distance_km, a.dispatched_at, a.acknowledged_at, a.en_route_at, a.on_scene_at, a.transporting_at,
     a.at_hospital_at, a.cleared_at, a.end_reason"""
 
-OPEN_STATUSES = ("queued", "dispatched", "on_scene")
 
 # KNN per unit type over the partial GiST index of available units.
 NEAREST_FREE_UNITS_SQL = """

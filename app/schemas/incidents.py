@@ -7,10 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from app.schemas.common import Id, Latitude, Longitude, ServiceName, UnitStatusName
+from app.schemas.common import Id, IncidentStatusName, Latitude, Longitude, ServiceName, UnitStatusName
 
 Channel = Literal["voice", "sms", "panic", "app", "whatsapp", "email"]
-IncidentStatus = Literal["queued", "dispatched", "on_scene", "closed", "cancelled", "duplicate", "referred"]
 
 
 class CallCreate(BaseModel):
@@ -106,7 +105,7 @@ class CallAccepted(BaseModel):
 class IncidentFilter(BaseModel):
     """Query filters for the incident list."""
 
-    status: IncidentStatus | None = None
+    status: IncidentStatusName | None = None
     district: str | None = None
     category: ServiceName | None = None
     limit: int = Field(default=100, ge=1, le=1000)

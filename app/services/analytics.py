@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from app.config import SERVICES, UNIT_TYPES
+from app.dispatch.registry import SERVICE_NAMES, UNIT_TYPE_NAMES
 from app.errors import Invalid
 from app.repositories import analytics as repo
 from app.repositories.analytics import DIMENSIONS, FILTER_DIMENSIONS, INTERVALS, VOLUME_DIMENSIONS, Slice
@@ -34,9 +34,9 @@ VOLUME_COLUMNS = (
     "road_accidents_helped",
 )
 _ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
-    "category": SERVICES,
+    "category": SERVICE_NAMES,
     "area_type": ("urban", "rural"),
-    "unit_type": UNIT_TYPES,
+    "unit_type": UNIT_TYPE_NAMES,
     "priority": ("1", "2", "3"),
 }
 

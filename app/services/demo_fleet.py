@@ -1,9 +1,10 @@
 """A deterministic demo fleet over every district, denser in the cities, so `make run` shows a living system.
 
-Assumptions (documented in the README): every district has 4 police ERVs, 2 ambulances, 1 fire tender,
-1 women-safety unit and 1 child-protection unit spread over the district; each urban zone adds
-1 police ERV and 1 ambulance per 3 km of radius, 1 women-safety unit per 6 km, and 1 fire tender per
-8 km, placed inside the zone. Positions come from a seeded RNG, so every seed gives the same fleet.
+Assumptions (documented in the README; the numbers are in app/dispatch/registry.py): every district has
+4 police ERVs, 2 ambulances, 1 fire tender, 1 women-safety unit and 1 child-protection unit spread over
+the district; each urban zone adds 1 police ERV and 1 ambulance per 3 km of radius, 1 women-safety unit
+per 6 km, and 1 fire tender per 8 km, placed inside the zone. Positions come from a seeded RNG, so
+every seed gives the same fleet.
 """
 
 from __future__ import annotations
@@ -17,14 +18,7 @@ from typing import Any
 
 from shapely.geometry import Point, shape
 
-TYPE_CODES = {
-    "police_erv": "ERV",
-    "ambulance": "AMB",
-    "fire_tender": "FIRE",
-    "women_safety": "WS",
-    "child_protection": "CP",
-}
-PER_DISTRICT = {"police_erv": 4, "ambulance": 2, "fire_tender": 1, "women_safety": 1, "child_protection": 1}
+from app.dispatch.registry import SPEC_BY_NAME, UNIT_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,26 +59,29 @@ def demo_fleet(
         counters[(district, unit_type)] = n
         lat, lon = _point_in(geometry, rng)
         units.append(
-            DemoUnit(f"{_slug(district)}-{TYPE_CODES[unit_type]}-{n:02d}", unit_type, district, lat, lon)
+            DemoUnit(
+                f"{_slug(district)}-{SPEC_BY_NAME[unit_type].callsign_code}-{n:02d}",
+                unit_type,
+                district,
+                lat,
+                lon,
+            )
         )
 
     for feature in districts:
         name = feature["properties"]["name"]
         geometry = shape(feature["geometry"])
-        for unit_type, count in PER_DISTRICT.items():
-            for _ in range(count):
-                add(name, unit_type, geometry)
+        for spec in UNIT_TYPES:
+            for _ in range(spec.demo_per_district):
+                add(name, spec.name, geometry)
     for feature in zones:
         props = feature["properties"]
         geometry = shape(feature["geometry"])
         radius = float(props.get("radius_km", 3))
-        extra = {
-            "police_erv": math.ceil(radius / 3),
-            "ambulance": math.ceil(radius / 3),
-            "women_safety": math.ceil(radius / 6),
-            "fire_tender": int(radius // 8),
-        }
-        for unit_type, count in extra.items():
-            for _ in range(count):
-                add(props["district"], unit_type, geometry)
+        # Densest types first (the order fixes the seeded positions: the same fleet every time).
+        for spec in sorted((t for t in UNIT_TYPES if t.demo_urban_km), key=lambda t: t.demo_urban_km or 0):
+            assert spec.demo_urban_km is not None
+            share = radius / spec.demo_urban_km
+            for _ in range(math.ceil(share) if spec.demo_urban_round_up else math.floor(share)):
+                add(props["district"], spec.name, geometry)
     return units

@@ -26,6 +26,7 @@ from app.dispatch.policy import (
     services_of_unit_type,
     unit_types_for,
 )
+from app.dispatch.registry import ENDED_INCIDENT, OPEN_INCIDENT
 from app.dispatch.targets import DEFAULT_TARGET_MINUTES
 from app.dispatch.triage import classify
 from app.errors import Conflict, Invalid, NotFound
@@ -35,7 +36,6 @@ from app.repositories import units as units_repo
 from app.schemas.incidents import AssignBody, CallCreate, UnitStatusBody
 from app.security import Principal
 
-OPEN = ("queued", "dispatched", "on_scene")
 Row = Mapping[str, Any] | asyncpg.Record  # an incident as read from the database or built in memory
 
 
@@ -484,7 +484,7 @@ async def redispatch(
 ) -> asyncpg.Record | None:
     """Put a service back on an incident whose unit dropped out, and send the next-best unit."""
     incident = await repo.get_incident(conn, incident_id, lock=True)
-    if incident is None or incident["status"] not in OPEN:
+    if incident is None or incident["status"] not in OPEN_INCIDENT:
         return None
     await repo.add_pending(conn, incident_id, service)
     return await send_best_unit(conn, d, incident, service, now=now, actor=actor, exclude=exclude)
@@ -513,7 +513,7 @@ async def end_incident(
 ) -> dict[str, Any]:
     """Close or cancel an incident; its units are released and offered the queue."""
     incident = await locked_incident(conn, incident_id)
-    if incident["status"] in ("closed", "cancelled"):
+    if incident["status"] in ENDED_INCIDENT:
         raise Conflict(
             f"status: incident {incident_id} is already {incident['status']}",
             current_status=incident["status"],
@@ -555,7 +555,7 @@ async def assign_unit(
 ) -> dict[str, Any]:
     """Send a chosen unit to an incident (manual assign), optionally replacing one already sent."""
     incident = await locked_incident(conn, incident_id)
-    if incident["status"] not in OPEN:
+    if incident["status"] not in OPEN_INCIDENT:
         raise Conflict(
             f"status: incident {incident_id} is {incident['status']}; units go to open incidents only",
             current_status=incident["status"],

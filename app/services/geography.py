@@ -10,6 +10,7 @@ import asyncpg
 
 from app.dispatch.gazetteer import Gazetteer
 from app.dispatch.geography import Region, ServiceArea
+from app.dispatch.registry import UNIT_TYPE_NAMES
 from app.dispatch.targets import DEFAULT_TARGET_MINUTES
 from app.repositories import geography as geo_repo
 
@@ -24,7 +25,8 @@ def read_collection(path: Path) -> dict[str, Any]:
 
 
 async def seed_geography(conn: asyncpg.Connection, geography_dir: Path) -> tuple[int, int]:
-    """Load districts.geojson and urban_zones.geojson (idempotent); returns the counts."""
+    """Load the unit types, districts.geojson and urban_zones.geojson (idempotent); returns the counts."""
+    await geo_repo.ensure_unit_types(conn, list(UNIT_TYPE_NAMES))
     districts = read_collection(geography_dir / "districts.geojson")["features"]
     zones_path = geography_dir / "urban_zones.geojson"
     zones = read_collection(zones_path)["features"] if zones_path.exists() else []
