@@ -15,7 +15,7 @@ from app.database import create_pool
 from app.errors import DomainError
 from app.realtime.hub import FeedHub
 from app.routers import analytics, health, incidents, oversight, tracking, triage, units
-from app.services.dispatch import Dispatcher
+from app.services.dispatcher import Dispatcher
 from app.services.geography import load_gazetteer, load_service_area
 from app.services.watchdog import watchdog
 

@@ -14,7 +14,7 @@ from app.database import as_connection
 from app.dispatch.geography import ServiceArea
 from app.errors import DomainError, Forbidden, Unavailable
 from app.security import InvalidToken, Principal, read_token
-from app.services.dispatch import Dispatcher
+from app.services.dispatcher import Dispatcher
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -21,8 +21,8 @@ from app.routers.deps import (
 )
 from app.schemas.tracking import AcknowledgeBody, FixesResult, FixIn
 from app.security import Principal, utcnow
-from app.services import dispatch as dispatch_service
 from app.services import tracking as tracking_service
+from app.services import unit_lifecycle
 
 router = APIRouter(prefix="/api/v1", tags=["responders"])
 MAX_BATCH = 10_000
@@ -62,7 +62,7 @@ async def acknowledge(
     unit_id: int, db: Db, principal: UnitActor, body: Annotated[AcknowledgeBody | None, Body()] = None
 ) -> dict[str, Any]:
     """The crew has seen its assignment (moving to en_route also counts)."""
-    return await dispatch_service.acknowledge(
+    return await unit_lifecycle.acknowledge(
         db, unit_id, body.assignment_id if body else None, principal=principal, now=utcnow()
     )
 

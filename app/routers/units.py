@@ -11,7 +11,7 @@ from app.routers.deps import Admin, Db, Dispatch, OperatorOrSupervisor, Settings
 from app.schemas.incidents import UnitStatusBody
 from app.schemas.units import UnitCreate, UnitFilter, UnitRead
 from app.security import utcnow
-from app.services import dispatch as dispatch_service
+from app.services import unit_lifecycle
 from app.services import units as units_service
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
@@ -48,5 +48,5 @@ async def move_unit(
 ) -> UnitRead:
     """Move a unit through its lifecycle; each step stamps its assignment (409 for impossible steps)."""
     now = utcnow()
-    row = await dispatch_service.move_unit(db, dispatcher, unit_id, body, principal=principal, now=now)
+    row = await unit_lifecycle.move_unit(db, dispatcher, unit_id, body, principal=principal, now=now)
     return units_service.unit_read(row, now, timedelta(minutes=settings.stale_position_minutes))

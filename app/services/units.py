@@ -13,7 +13,8 @@ from app.repositories import geography as geo_repo
 from app.repositories import units as units_repo
 from app.schemas.units import UnitCreate, UnitFilter, UnitRead
 from app.security import Principal
-from app.services.dispatch import Dispatcher, offer_unit
+from app.services.dispatcher import Dispatcher
+from app.services.queue import offer_unit
 
 
 def unit_read(row: asyncpg.Record | dict[str, Any], now: datetime, stale_after: timedelta) -> UnitRead:

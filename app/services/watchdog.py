@@ -13,8 +13,10 @@ import asyncpg
 from app.database import transaction
 from app.repositories.locks import RISK_LOCK, try_round_lock
 from app.security import utcnow
-from app.services.dispatch import Dispatcher, sweep_queue, withdraw_lapsed
+from app.services.dispatcher import Dispatcher
 from app.services.oversight import flag_risks
+from app.services.queue import sweep_queue
+from app.services.unit_lifecycle import withdraw_lapsed
 
 log = logging.getLogger(__name__)
 

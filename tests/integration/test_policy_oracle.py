@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from app.dispatch.gazetteer import Gazetteer
 from app.dispatch.geography import Region, ServiceArea
-from app.services.dispatch import Dispatcher, send_best_unit
+from app.services.dispatcher import Dispatcher
+from app.services.queue import send_best_unit
 from tests.conftest import make_settings
 
 TYPES = ["police_erv", "ambulance", "fire_tender", "women_safety", "child_protection"]
