@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     db_pool_min: int = 2
     db_pool_max: int = 16
 
-    # Dispatch policy (domain.md "Choosing the unit").
+    # Dispatch policy (docs/domain.md "Choosing the unit").
     circuity: float = 1.3
     speed_urban_kmh: float = 25.0
     speed_rural_kmh: float = 40.0
@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     risk_check_interval_seconds: float = 10.0
     sse_heartbeat_seconds: float = 15.0
     women_review_hours: float = 24.0
-    # Turnout (notified → en route) beyond this is a lapse; NFPA 1710: 60 s medical, 80 s fire (domain.md).
+    # Turnout (notified → en route) beyond this is a lapse; NFPA 1710 (docs/domain.md).
     turnout_limit_seconds: dict[str, float] = Field(default_factory=registry.default_turnout_limits)
     default_turnout_limit_seconds: float = 60.0
 

@@ -16,6 +16,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -35,7 +36,7 @@ TEST_NOW = datetime(2026, 11, 28, 19, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[time_machine.Traveller]:
     """Move this test's process to TEST_NOW; the clock keeps ticking from there."""
     with time_machine.travel(TEST_NOW, tick=True) as traveller:
         yield traveller
@@ -135,9 +136,15 @@ async def conn(db_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 def make_settings(db_url: str, **overrides: object) -> Settings:
     """Settings for a test app on its own database."""
-    return Settings(
-        database_url=db_url, secret_key=TEST_SECRET, env="test", db_pool_min=1, db_pool_max=4, **overrides
-    )  # type: ignore[arg-type]
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "secret_key": TEST_SECRET,
+        "env": "test",
+        "db_pool_min": 1,
+        "db_pool_max": 4,
+        **overrides,
+    }
+    return Settings(**values)
 
 
 @pytest.fixture
@@ -147,7 +154,7 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-async def client(clock: time_machine.Coordinates, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def client(clock: time_machine.Traveller, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client over the ASGI app, with its lifespan running."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -1,6 +1,6 @@
 """The response clock: intervals per incident and assignment, targets, live risk (pure; time passed in).
 
-domain.md: the clock starts at the call's arrival, never a later event; a missing timestamp is never
+docs/domain.md: the clock starts at the call's arrival, never a later event; a missing timestamp is never
 back-filled, so an interval whose end (or start) was not recorded is absent (None), never zero. An
 incident nobody has reached yet is open: it has no response time at all.
 """

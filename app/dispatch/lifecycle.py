@@ -1,4 +1,4 @@
-"""The unit lifecycle (domain.md): which status may follow which, and what each step stamps."""
+"""The unit lifecycle (docs/domain.md): which status may follow which, and what each step stamps."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ class Ranked:
 
 @dataclass(frozen=True, slots=True)
 class EtaModel:
-    """ETA = turnout + geodesic distance × circuity ÷ speed of the area type (domain.md)."""
+    """ETA = turnout + geodesic distance × circuity ÷ speed of the area type (docs/domain.md)."""
 
     circuity: float = 1.3
     speed_kmh: Mapping[str, float] = field(default_factory=lambda: {"urban": 25.0, "rural": 40.0})

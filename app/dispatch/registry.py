@@ -40,7 +40,7 @@ ENDED_INCIDENT = frozenset({IncidentStatus.CLOSED, IncidentStatus.CANCELLED})
 
 
 class UnitStatus(StrEnum):
-    """A unit's lifecycle (domain.md); the transitions are in `lifecycle.py`."""
+    """A unit's lifecycle (docs/domain.md); the transitions are in `lifecycle.py`."""
 
     AVAILABLE = "available"
     DISPATCHED = "dispatched"

@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-# domain.md: help reached callers within 16 min urban / 28 min rural in the Chhattisgarh review.
+# docs/domain.md: help reached callers within 16 min urban / 28 min rural in the Chhattisgarh review.
 DEFAULT_TARGET_MINUTES = {"urban": 16.0, "rural": 28.0}

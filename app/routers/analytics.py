@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 
 from app.routers.deps import Analyst, AnalyticsDb
+from app.schemas.analytics import ResponseTimeRow, VolumeRow
 from app.services import analytics as service
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -33,7 +34,12 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...], name: str) -> Res
     )
 
 
-@router.get("/response-times", response_model=None)
+def _documented(model: Any) -> dict[int | str, dict[str, Any]]:
+    """The 200 of an endpoint that answers JSON rows, or CSV on Accept: text/csv."""
+    return {200: {"model": list[model], "content": {CSV: {"schema": {"type": "string"}}}}}
+
+
+@router.get("/response-times", response_model=None, responses=_documented(ResponseTimeRow))
 async def response_times(
     db: AnalyticsDb,
     principal: Analyst,
@@ -70,7 +76,7 @@ async def response_times(
     return rows
 
 
-@router.get("/volumes", response_model=None)
+@router.get("/volumes", response_model=None, responses=_documented(VolumeRow))
 async def volumes(
     db: AnalyticsDb,
     principal: Analyst,

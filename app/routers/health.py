@@ -8,6 +8,8 @@ import asyncpg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from app.schemas.analytics import ReadyRead
+
 router = APIRouter(tags=["health"])
 
 
@@ -17,7 +19,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses={200: {"model": ReadyRead}, 503: {"model": ReadyRead}})
 async def readyz(request: Request) -> dict[str, str] | JSONResponse:
     """200 when the database answers within 2 s, else 503."""
     pool: asyncpg.Pool = request.app.state.pool

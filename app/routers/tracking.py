@@ -67,7 +67,15 @@ async def acknowledge(
     )
 
 
-@router.get("/units/{unit_id}/events", response_class=StreamingResponse)
+SSE_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "server-sent events: `id:` (the feed sequence), `event:` (the kind), `data:` (JSON)",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get("/units/{unit_id}/events", response_class=StreamingResponse, responses=SSE_DOC)
 async def unit_events(
     unit_id: int,
     request: Request,
@@ -92,7 +100,7 @@ async def unit_events(
     )
 
 
-@router.get("/events", response_class=StreamingResponse)
+@router.get("/events", response_class=StreamingResponse, responses=SSE_DOC)
 async def console_events(
     request: Request,
     settings: SettingsDep,

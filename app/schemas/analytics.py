@@ -158,3 +158,50 @@ class ReviewQueueItem(BaseModel):
     overdue: bool
     reviews: int
     last_review: LastReview | None
+
+
+class GroupKeys(BaseModel):
+    """The group a row belongs to: only the dimensions named in `group_by` are present."""
+
+    district: str | None = None
+    category: str | None = None
+    area_type: str | None = None
+    priority: int | None = None
+    unit_type: str | None = None
+    day: str | None = Field(default=None, description="IST day, YYYY-MM-DD")
+    week: str | None = Field(default=None, description="IST week's Monday, YYYY-MM-DD")
+    month: str | None = Field(default=None, description="IST month, YYYY-MM")
+
+
+class ResponseTimeRow(GroupKeys):
+    """Statistics of one interval over one group (seconds; NFPA p90 and UK ARP mean)."""
+
+    count: int
+    mean_s: float | None
+    p50_s: float | None
+    p90_s: float | None
+    within_target_pct: float | None = Field(description="only for interval=response")
+
+
+class VolumeRow(GroupKeys):
+    """The state review's headline counts for one group."""
+
+    calls: int
+    incidents: int
+    duplicates: int
+    referred: int
+    cancelled: int
+    helped: int
+    police_helped: int
+    medical_helped: int
+    fire_helped: int
+    women_helped: int
+    child_helped: int
+    road_accidents_helped: int
+
+
+class ReadyRead(BaseModel):
+    """Readiness: `ready`, or `unavailable` with the reason (503)."""
+
+    status: str
+    detail: str | None = None

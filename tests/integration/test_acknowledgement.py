@@ -75,5 +75,6 @@ async def test_lapse_moves_the_incident_to_the_next_unit_exactly_once(
     silent_unit = await conn.fetchrow(
         "SELECT status, missed_acks, silent_since FROM units WHERE id = $1", silent
     )
+    assert silent_unit is not None
     assert silent_unit["status"] == "out_of_service" and silent_unit["missed_acks"] == 1
     assert silent_unit["silent_since"] is not None

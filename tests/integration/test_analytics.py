@@ -183,14 +183,14 @@ def expected_rows(cases: Sequence[Case], interval: str, dims: Sequence[str]) -> 
         micros = sum(round(v * 1_000_000) for v, _ in values)
         mean = (Decimal(micros) / Decimal(n) / Decimal(1_000_000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         whole = sorted(math.floor(v) for v, _ in values)
-        within = sum(1 for _, w in values if w)
+        n_within = sum(1 for _, w in values if w)
         row: dict[str, Any] = dict(zip(dims, key, strict=True))
         row.update(
             count=n,
             mean_s=float(mean),
             p50_s=_percentile(whole, "0.5"),
             p90_s=_percentile(whole, "0.9"),
-            within_target_pct=round(100.0 * within / n, 2) if interval == "response" else None,
+            within_target_pct=round(100.0 * n_within / n, 2) if interval == "response" else None,
         )
         rows.append(row)
     return rows
@@ -315,7 +315,7 @@ async def test_every_interval_of_an_incident_and_its_assignments(
     row = await conn.fetchrow(
         "SELECT response_seconds, within_target, first_unit_type FROM incidents WHERE id = $1", case.id
     )
-    assert tuple(row) == (570.0, True, "ambulance")
+    assert row is not None and tuple(row) == (570.0, True, "ambulance")
 
     # The open incident is not in the response statistics at all (not as zero): one arrival counted.
     [stats] = (await client.get("/api/v1/analytics/response-times", headers=sup())).json()

@@ -48,7 +48,7 @@ async def test_readyz_503_after_database_goes_away(settings: Settings, conn: asy
             assert units.status_code == 503 and units.headers["retry-after"] == "1"
             assert "nothing was written" in units.json()["detail"]
             app.state.pool = await asyncpg.create_pool(
-                settings.database_url.replace("+asyncpg", ""), min_size=1
+                str(settings.database_url).replace("+asyncpg", ""), min_size=1
             )
 
 

@@ -177,7 +177,7 @@ async def test_women_review_queue_overdue_review_and_roles(client: httpx.AsyncCl
 
 
 async def test_lapse_report_with_the_incident_ids_behind_every_number(
-    clock: time_machine.Coordinates, client: httpx.AsyncClient, conn: asyncpg.Connection
+    clock: time_machine.Traveller, client: httpx.AsyncClient, conn: asyncpg.Connection
 ) -> None:
     station = await conn.fetchval(
         "INSERT INTO stations (name, district, lat, lon)"
@@ -240,7 +240,7 @@ async def test_lapse_report_with_the_incident_ids_behind_every_number(
 
 
 async def test_reviewed_cases_are_found_behind_more_than_a_page_of_pending_ones(
-    clock: time_machine.Coordinates, client: httpx.AsyncClient
+    clock: time_machine.Traveller, client: httpx.AsyncClient
 ) -> None:
     # The reviewed case is the oldest, so it sorts after every pending one: a filter applied after
     # LIMIT would find nothing on the first page.

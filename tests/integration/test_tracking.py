@@ -34,7 +34,7 @@ async def test_own_fix_moves_the_unit_and_is_kept_in_history(
     assert r.status_code == 200, r.text
     assert r.json() == {"accepted": 1, "moved": 1, "rejected": []}
     row = await conn.fetchrow("SELECT lat, lon FROM units WHERE id = $1", unit["id"])
-    assert (row["lat"], row["lon"]) == (lat, lon)
+    assert row is not None and (row["lat"], row["lon"]) == (lat, lon)
     assert await conn.fetchval("SELECT count(*) FROM unit_positions WHERE unit_id = $1", unit["id"]) == 1
 
 
@@ -58,7 +58,7 @@ async def test_late_older_fix_goes_to_history_only(
     )
     assert r.json() == {"accepted": 1, "moved": 0, "rejected": []}
     row = await conn.fetchrow("SELECT lat, position_at FROM units WHERE id = $1", unit["id"])
-    assert row["lat"] == new[0]
+    assert row is not None and row["lat"] == new[0]
     assert await conn.fetchval("SELECT count(*) FROM unit_positions WHERE unit_id = $1", unit["id"]) == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_a_call_without_a_time_was_received_now_and_is_placed_and_triaged() -> N
         ({"lat": None, "lon": None}, "location"),
     ],
 )
-def test_bad_calls_are_refused_naming_the_field(change: dict[str, object], field: str) -> None:
+def test_bad_calls_are_refused_naming_the_field(change: dict[str, Any], field: str) -> None:
     with pytest.raises(Invalid) as caught:
         plan(**change)
     assert caught.value.detail.startswith(field)
