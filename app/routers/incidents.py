@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
@@ -37,7 +37,7 @@ async def create_call(
     db: Db,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> dict[str, Any]:
+) -> CallAccepted:
     """Ingest a call: triage, link duplicates, create the incident and send the units that arrive first."""
     result, created = await intake.ingest_call(
         db, dispatcher, body, call, idempotency_key=idempotency_key, principal=principal, now=utcnow()
@@ -50,13 +50,13 @@ async def create_call(
 @router.get("/incidents", response_model=list[IncidentRead])
 async def list_incidents(
     flt: Annotated[IncidentFilter, Query()], db: Db, principal: OperatorOrSupervisor
-) -> list[dict[str, Any]]:
+) -> list[IncidentRead]:
     """Incidents, newest first, filtered by status, district and category."""
     return await incidents.list_incidents(db, **flt.model_dump())
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentRead)
-async def get_incident(incident_id: int, db: Db, principal: OperatorOrSupervisor) -> dict[str, Any]:
+async def get_incident(incident_id: int, db: Db, principal: OperatorOrSupervisor) -> IncidentRead:
     """One incident with its assignments and linked calls."""
     return await incidents.read_incident(db, incident_id)
 
@@ -64,7 +64,7 @@ async def get_incident(incident_id: int, db: Db, principal: OperatorOrSupervisor
 @router.post("/incidents/{incident_id}/cancel", response_model=IncidentRead)
 async def cancel_incident(
     incident_id: int, body: CancelBody, db: Db, dispatcher: Dispatch, principal: Operator
-) -> dict[str, Any]:
+) -> IncidentRead:
     """Cancel an incident; its units are released."""
     return await incident_actions.end_incident(
         db, dispatcher, incident_id, "cancelled", disposition=body.reason, principal=principal, now=utcnow()
@@ -74,7 +74,7 @@ async def cancel_incident(
 @router.post("/incidents/{incident_id}/close", response_model=IncidentRead)
 async def close_incident(
     incident_id: int, body: CloseBody, db: Db, dispatcher: Dispatch, principal: Operator
-) -> dict[str, Any]:
+) -> IncidentRead:
     """Close an incident with a disposition; its units are released."""
     return await incident_actions.end_incident(
         db, dispatcher, incident_id, "closed", disposition=body.disposition, principal=principal, now=utcnow()
@@ -84,7 +84,7 @@ async def close_incident(
 @router.post("/incidents/{incident_id}/assign", response_model=IncidentRead)
 async def assign_unit(
     incident_id: int, body: AssignBody, db: Db, dispatcher: Dispatch, principal: Operator
-) -> dict[str, Any]:
+) -> IncidentRead:
     """Send a chosen unit (manual assign), or swap one already sent (`replace_unit_id`: reassign)."""
     return await incident_actions.assign_unit(
         db, dispatcher, incident_id, body, principal=principal, now=utcnow()
@@ -94,7 +94,7 @@ async def assign_unit(
 @router.post("/incidents/{incident_id}/unlink", response_model=IncidentRead)
 async def unlink_incident(
     incident_id: int, db: Db, dispatcher: Dispatch, principal: Operator
-) -> dict[str, Any]:
+) -> IncidentRead:
     """Make a call linked as a duplicate a separate incident, and dispatch it."""
     return await incident_actions.unlink_incident(
         db, dispatcher, incident_id, principal=principal, now=utcnow()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -37,7 +38,7 @@ class CallCreate(BaseModel):
 
 
 class AssignmentRead(BaseModel):
-    """One unit sent to an incident, with its clock."""
+    """One unit sent to an incident, with its clock (validated from an assignment row)."""
 
     id: int
     unit_id: int
@@ -56,6 +57,18 @@ class AssignmentRead(BaseModel):
     cleared_at: datetime | None
     end_reason: str | None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        """A row stores the ETA in seconds and the exact distance; the API shows minutes and 10 m."""
+        if isinstance(data, Mapping) and "eta_seconds" in data:
+            data = dict(data)
+            eta = data.pop("eta_seconds")
+            data["eta_minutes"] = None if eta is None else round(eta / 60.0, 1)
+            if data.get("distance_km") is not None:
+                data["distance_km"] = round(data["distance_km"], 2)
+        return data
+
 
 class LinkedCall(BaseModel):
     """A call on an incident (its own, or one linked to it as a duplicate)."""
@@ -69,7 +82,7 @@ class LinkedCall(BaseModel):
 
 
 class IncidentRead(BaseModel):
-    """An incident with its assignments."""
+    """An incident with its assignments (validated from an incident row plus `assignments`)."""
 
     id: int
     status: str

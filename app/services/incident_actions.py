@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -18,7 +17,7 @@ from app.errors import Conflict, NotFound
 from app.repositories import events as events_repo
 from app.repositories import incidents as repo
 from app.repositories import units as units_repo
-from app.schemas.incidents import AssignBody
+from app.schemas.incidents import AssignBody, IncidentRead
 from app.security import Principal
 from app.services.dispatcher import Dispatcher
 from app.services.incidents import read_incident
@@ -42,7 +41,7 @@ async def end_incident(
     disposition: str,
     principal: Principal,
     now: datetime,
-) -> dict[str, Any]:
+) -> IncidentRead:
     """Close or cancel an incident; its units are released and offered the queue."""
     incident = await locked_incident(conn, incident_id)
     if incident["status"] in ENDED_INCIDENT:
@@ -84,7 +83,7 @@ async def assign_unit(
     *,
     principal: Principal,
     now: datetime,
-) -> dict[str, Any]:
+) -> IncidentRead:
     """Send a chosen unit to an incident (manual assign), optionally replacing one already sent."""
     incident = await locked_incident(conn, incident_id)
     if incident["status"] not in OPEN_INCIDENT:
@@ -144,7 +143,7 @@ async def assign_unit(
 
 async def unlink_incident(
     conn: asyncpg.Connection, d: Dispatcher, incident_id: int, *, principal: Principal, now: datetime
-) -> dict[str, Any]:
+) -> IncidentRead:
     """Make a call linked as a duplicate its own incident, and dispatch it."""
     incident = await locked_incident(conn, incident_id)
     if incident["status"] != "duplicate":

@@ -14,10 +14,10 @@ from app.dispatch.registry import IncidentStatus
 from app.dispatch.targets import DEFAULT_TARGET_MINUTES
 from app.errors import Conflict
 from app.repositories import incidents as repo
-from app.schemas.incidents import CallCreate
+from app.schemas.incidents import CallAccepted, CallCreate
 from app.security import Principal
 from app.services.dispatcher import Dispatcher
-from app.services.incidents import assignment_dict, incident_dict
+from app.services.incidents import incident_read
 from app.services.queue import send_units
 
 
@@ -44,7 +44,7 @@ async def ingest_call(
     idempotency_key: str | None,
     principal: Principal,
     now: datetime,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[CallAccepted, bool]:
     """Take a planned call: link or create the incident, send units; returns (response, created)."""
     settings = d.settings
     if idempotency_key is not None:
@@ -54,7 +54,7 @@ async def ingest_call(
             assert first is not None
             if first["request_hash"] != digest:
                 raise Conflict("Idempotency-Key: this key was used with a different request body")
-            return first["response"], False
+            return CallAccepted.model_validate(first["response"]), False
 
     target = await repo.target_minutes(conn, call.area_type, call.district, call.category)
     target = target or DEFAULT_TARGET_MINUTES[call.area_type]
@@ -100,9 +100,7 @@ async def ingest_call(
         taken = {a["service"] for a in sent}
         incident["pending"] = [s for s in services if s not in taken]
     incident.update(response_seconds=None, within_target=None, disposition=None, ended_at=None)
-    response = {"call_id": call_id, "incident": incident_dict(incident, [assignment_dict(a) for a in sent])}
+    response = CallAccepted(call_id=call_id, incident=incident_read(incident, sent))
     if idempotency_key is not None:
-        await repo.store_idempotent_response(
-            conn, idempotency_key, json.loads(json.dumps(response, default=str))
-        )
+        await repo.store_idempotent_response(conn, idempotency_key, response.model_dump(mode="json"))
     return response, True
