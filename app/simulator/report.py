@@ -74,6 +74,11 @@ def run_report(result: SimResult, policy: str, fleet_scale: float) -> dict[str, 
         }
         for a in ("urban", "rural")
     ]
+    by_type: dict[str, list[float]] = {}
+    for u in result.units:
+        by_type.setdefault(u.type, []).append(u.busy_s)
+    capacity = result.hours * 3600.0
+    utilisation_by_type = {t: round(sum(b) / (len(b) * capacity), 4) for t, b in sorted(by_type.items())}
     return {
         "policy": policy,
         "fleet_scale": fleet_scale,
@@ -83,6 +88,7 @@ def run_report(result: SimResult, policy: str, fleet_scale: float) -> dict[str, 
         "referred": result.referred,
         "unreached": sum(1 for i in result.incidents if i.response_s is None),
         "state": stats(result.incidents, busy, len(result.units), result.hours),
+        "utilisation_by_type": utilisation_by_type,
         "by_area_type": by_area,
         "by_district": rows,
     }
