@@ -60,7 +60,7 @@ def response_curves(runs: Sequence[Run], path: Path) -> Path:
 
 
 def compliance_by_district(runs: Sequence[Run], path: Path) -> Path:
-    """% of incidents reached within target in each district, one bar per policy, worst district first."""
+    """% of incidents reached within target in each district, one bar per policy, best district on top."""
     policies = [r.policy for r in runs]
     table: dict[str, dict[str, float]] = {}
     for run in runs:
