@@ -132,6 +132,8 @@ def generate_calls(world: World, scenario: Scenario, hours: float, seed: int) ->
             t += rng.expovariate(rate)
             if t >= end:
                 break
+            # Splitting one Poisson stream by independent weighted draws gives each district (and each
+            # urban zone) its own Poisson process with its share of the rate.
             source = rng.choices(sources, source_weights)[0]
             lat, lon = _point_in(source, rng)
             name, spec = rng.choices(kinds, kind_weights)[0]

@@ -244,7 +244,7 @@ class Simulation:
             return
         since = t - s.duplicate_window_minutes * 60.0
         self.recent = [(i, o) for i, o in self.recent if o.received_at >= since and i.status != "closed"]
-        if duplicate_of(
+        linked = duplicate_of(
             (o for _, o in self.recent),
             category=call.category,
             lat=call.lat,
@@ -252,7 +252,8 @@ class Simulation:
             caller_number=call.caller_number,
             radius_m=s.duplicate_radius_m,
             since=since,
-        ):
+        )
+        if linked is not None:
             self.duplicates += 1
             return
         secondary = [x for x in call.secondary if x != call.category]

@@ -89,7 +89,7 @@ def simulate(
             runs.append(Run(policy, scale, run_report(result, policy, scale), result))
     report = {
         "seed": seed,
-        "hours": hours,
+        "hours": int(hours) if float(hours).is_integer() else hours,
         "calls": len(calls),
         "runs": [r.report for r in runs],
     }
