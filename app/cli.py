@@ -1,11 +1,13 @@
-"""The `dial112` command: database, seed, serve, tokens, triage."""
+"""The `dial112` command: database, seed, serve, tokens, triage, simulate."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -167,6 +169,66 @@ def triage(
             else:
                 out = {"id": item.get("id"), **classify(item["text"]).to_dict()}
             typer.echo(json.dumps(out, ensure_ascii=False))
+
+
+@cli.command()
+def simulate(
+    hours: Annotated[float, typer.Option(help="simulated hours of calls (from midnight)")] = 24.0,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same report.json")] = 7,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(help="built-in name (fastest_arrival, coverage_aware) or module:Class; repeatable"),
+    ] = None,
+    fleet: Annotated[
+        Path | None, typer.Option(help="JSON list of POST /units bodies (default: the demo fleet)")
+    ] = None,
+    fleet_scale: Annotated[str, typer.Option(help="fleet size factors, e.g. 0.5,1,1.5")] = "1",
+    scenario: Annotated[
+        Path | None, typer.Option(help="YAML/JSON overriding call volume, mix, times on scene, ...")
+    ] = None,
+    stay_where_cleared: Annotated[
+        bool, typer.Option("--stay-where-cleared", help="units wait where they cleared (default: return)")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="folder for report.json and the PNG charts")] = Path("simulation"),
+) -> None:
+    """Replay a simulated day with the service's own dispatch core; compare policies and fleet sizes."""
+    from app.dispatch.policy import BUILT_IN_POLICIES
+    from app.simulator.command import is_terminal, parse_scales, run_command, summary_table
+
+    policies = policy or list(BUILT_IN_POLICIES)
+    try:
+        scales = parse_scales(fleet_scale)
+        total = hours * len(policies) * len(scales)
+        with contextlib.ExitStack() as stack:
+            advance: Callable[[int, float], None] | None = None
+            if is_terminal():  # a progress bar for people; logs and pipes get the table alone
+                bar = stack.enter_context(typer.progressbar(length=max(1, round(total)), label="simulating"))
+                shown = [0]
+
+                def advance(run: int, t: float) -> None:
+                    position = round(min(total, run * hours + min(hours, t / 3600.0)))
+                    if position > shown[0]:
+                        bar.update(position - shown[0])
+                        shown[0] = position
+
+            outcome = run_command(
+                get_settings(),
+                hours=hours,
+                seed=seed,
+                policies=policies,
+                fleet_file=fleet,
+                scales=scales,
+                scenario_file=scenario,
+                stay_where_cleared=stay_where_cleared,
+                out=out,
+                progress=advance,
+            )
+    except (ValueError, OSError, ImportError, AttributeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(summary_table(outcome.report))
+    for path in outcome.files:
+        typer.echo(f"wrote {path}")
 
 
 def main() -> None:

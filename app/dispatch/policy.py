@@ -83,8 +83,17 @@ class FastestArrivalPolicy:
         return ranked
 
 
+# Policies that ship with the service, by the short names `dial112 simulate --policy` and
+# DIAL112_DISPATCH_POLICY accept besides `module:Class`.
+BUILT_IN_POLICIES: dict[str, str] = {
+    "fastest_arrival": "app.dispatch.policy:FastestArrivalPolicy",
+    "coverage_aware": "app.dispatch.coverage:CoverageAwarePolicy",
+}
+
+
 def load_policy(path: str, eta: EtaModel) -> DispatchPolicy:
-    """Instantiate a policy class named `module:Class` with the ETA model (a simulator can swap it)."""
+    """Instantiate a policy (a built-in name or `module:Class`) with the ETA model."""
+    path = BUILT_IN_POLICIES.get(path, path)
     module_name, _, class_name = path.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     policy: DispatchPolicy = cls(eta)
