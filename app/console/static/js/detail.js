@@ -72,7 +72,7 @@ export class IncidentDetail {
       [t("detail.where"), `${incident.district} · ${t(`area.${incident.area_type}`)}`],
       [t("detail.address"), incident.address || `${incident.lat.toFixed(4)}, ${incident.lon.toFixed(4)}`],
       [t("detail.received"), when(incident.received_at)],
-      [t("detail.target"), t("board.target", { min: number(incident.target_minutes, 0) })],
+      [t("detail.target"), t("detail.minutes", { min: number(incident.target_minutes, 0) })],
       [t("detail.processing"), seconds(clock.processing_s)],
       [t("detail.response"), clock.response_s === null ? t("detail.nobody_yet") : seconds(clock.response_s)],
     ];

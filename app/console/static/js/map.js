@@ -153,6 +153,7 @@ export class StateMap {
         class: `unit status-${u.status}${u.stale ? " stale" : ""}`,
         "data-unit-id": u.id,
         "data-status": u.status,
+        "data-district": u.district,
       });
       dot.append(svgTitle(this.describeUnit(u)));
       return dot;
