@@ -144,7 +144,7 @@ export class Feed {
     const response = await fetch(url, { headers, signal: this.controller.signal, cache: "no-store" });
     if (response.status === 401 && this.api.onUnauthorized) this.api.onUnauthorized();
     if (!response.ok || !response.body) throw new ApiError(response.status, "feed refused");
-    this.onState("live", this.lastId === null);
+    this.onState("live");
     const parser = new SseParser((ev) => {
       if (ev.event === "message" && !ev.data) return;
       if (ev.id !== null) this.lastId = ev.id;

@@ -40,6 +40,7 @@ export class LiveView {
     this.risks = new Map();
     this.filters = { district: session.district || "", service: "" };
     this.pendingIncidents = new Set();
+    this.refreshedAt = new Map();
     this.timers = [];
     this.map = new StateMap(document.getElementById("map"), {
       onIncident: (id) => this.openIncident(id),
@@ -65,11 +66,11 @@ export class LiveView {
     this.feed = new Feed(this.api, {
       district: this.session.district,
       onEvent: (kind, event) => this.onEvent(kind, event),
-      onState: (state, first) => {
+      onState: (state) => {
         this.onFeedState(state);
-        // After a reconnect the feed resumes from its last id; a re-read covers a resume point lost
-        // with a worker, and costs three requests.
-        if (state === "live" && !first) this.resync();
+        // Re-read once the stream is open: whatever changed before its starting point is in the lists,
+        // everything after it comes through the feed, so nothing falls in between (also after a drop).
+        if (state === "live") this.resync();
       },
     });
     this.feed.start();
@@ -93,10 +94,18 @@ export class LiveView {
 
   async loadIncidents() {
     const district = this.session.district;
+    const started = performance.now();
     const lists = await Promise.all(
       OPEN.map((status) => this.api.get("/api/v1/incidents", { status, district, limit: 1000 })),
     );
-    this.incidents = new Map(lists.flat().map((i) => [i.id, i]));
+    const fresh = new Map(lists.flat().map((i) => [i.id, i]));
+    // An incident the feed made us re-read while the lists were on their way is newer than the lists.
+    for (const [id, at] of this.refreshedAt) {
+      if (at < started) this.refreshedAt.delete(id);
+      else if (this.incidents.has(id)) fresh.set(id, this.incidents.get(id));
+      else fresh.delete(id);
+    }
+    this.incidents = fresh;
     this.scheduleRender();
   }
 
@@ -139,6 +148,7 @@ export class LiveView {
           const incident = await this.api.get(`/api/v1/incidents/${id}`);
           if (OPEN.includes(incident.status) && this.inScope(incident)) this.incidents.set(id, incident);
           else this.incidents.delete(id);
+          this.refreshedAt.set(id, performance.now());
         } catch (err) {
           if (err.status === 404 || err.status === 403) this.incidents.delete(id);
         }
