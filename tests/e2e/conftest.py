@@ -95,6 +95,9 @@ async def console(db_url: str) -> AsyncIterator[Console]:
         finally:
             for context in found.contexts:
                 await context.close()
+        if found.contexts:
+            # The recorder saw the page's own loads, so an empty foreign list means something.
+            assert f"{base}/console/static/js/main.js" in found.requests
         assert not found.foreign_requests(), f"requests left the machine: {found.foreign_requests()}"
 
 
