@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DIAL112_ENV ?= development
 
-.PHONY: install run test lint format triage-eval bench clean
+.PHONY: install run test lint format triage-eval bench browser screenshots clean
 
 install: $(VENV)/.installed
 
@@ -19,7 +19,7 @@ run: install
 	$(BIN)/dial112 seed --demo
 	$(BIN)/dial112 serve --host 127.0.0.1 --port 8000
 
-test: install
+test: install browser
 	$(BIN)/pytest
 
 lint: install
@@ -30,6 +30,17 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The console's browser tests drive Debian's Chromium (Playwright cannot download its own browser
+# here); Lohit Devanagari draws the Hindi labels. Needs root (CI runs as root); idempotent.
+browser:
+	@if ! command -v chromium >/dev/null || [ -z "$$(fc-list :lang=hi 2>/dev/null)" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-lohit-deva >/dev/null; \
+		else echo "note: no Chromium and not root: the console's browser tests will be skipped (apt-get install chromium)"; fi; fi
+
+# The README's console screenshots (docs/console-*.png), from a throw-away database and demo data.
+screenshots: install browser
+	$(BIN)/python -m tests.e2e.screenshots docs
 
 triage-eval: install
 	$(BIN)/python -m app.dispatch.triage.evaluation tests/data/triage_dev.jsonl tests/data/triage_own.jsonl tests/data/triage_dev2.jsonl

@@ -36,7 +36,7 @@ def serve(db_url: str, workers: int = 1, **env: str) -> Iterator[tuple[str, subp
     """
     for _attempt in range(5):
         port = free_port()
-        log = Path(f"/tmp/dial112-test-serve-{port}-{os.getpid()}.log")
+        log = log_path(port)
         process = _start(db_url, port, workers, log, env)
         try:
             base = f"http://127.0.0.1:{port}"
@@ -47,6 +47,11 @@ def serve(db_url: str, workers: int = 1, **env: str) -> Iterator[tuple[str, subp
         finally:
             _stop(process)
     raise RuntimeError("no free port could be bound in 5 attempts")
+
+
+def log_path(port: int) -> Path:
+    """Where the server on that port (started by this test process) writes its output."""
+    return Path(f"/tmp/dial112-test-serve-{port}-{os.getpid()}.log")
 
 
 def _start(db_url: str, port: int, workers: int, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
