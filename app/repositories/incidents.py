@@ -250,7 +250,12 @@ async def next_queued_incident(
     radius_m: float,
     skip_incident: int | None = None,
 ) -> asyncpg.Record | None:
-    """The waiting incident a freed unit should take: highest priority, then oldest, within reach; locked."""
+    """The waiting incident a freed unit should take: highest priority, then oldest, within reach; locked.
+
+    NO KEY UPDATE, not UPDATE: rows that reference the incident (a duplicate call, an assignment, a
+    review) take KEY SHARE locks on it, and SKIP LOCKED must skip only rows another claim holds, never
+    the head of the queue because a call was being linked to it.
+    """
     return await conn.fetchrow(
         """
         SELECT i.id, i.pending, i.lat, i.lon, i.area_type, i.priority, i.district FROM incidents i
@@ -260,7 +265,7 @@ async def next_queued_incident(
           AND i.id IS DISTINCT FROM $5::bigint
         ORDER BY i.priority, i.received_at, i.id
         LIMIT 1
-        FOR UPDATE SKIP LOCKED
+        FOR NO KEY UPDATE SKIP LOCKED
         """,
         services,
         lat,
@@ -463,7 +468,7 @@ async def waiting_incidents(
                WHERE cardinality(i.pending) > 0 AND i.pending && $1::text[]
                  AND i.status IN ('queued','dispatched','on_scene')
                ORDER BY i.priority, i.received_at, i.id LIMIT $2
-               FOR UPDATE SKIP LOCKED""",
+               FOR NO KEY UPDATE SKIP LOCKED""",
             services,
             limit,
         )

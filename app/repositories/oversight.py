@@ -55,14 +55,19 @@ async def insert_target(
 
 async def unreached_incidents(conn: asyncpg.Connection, *, unmarked_only: bool) -> list[asyncpg.Record]:
     """Open incidents nobody has reached, each with its units still on the way and their positions."""
-    marker = "AND (i.at_risk_at IS NULL OR i.breached_at IS NULL)" if unmarked_only else ""
+    marker = "AND (m.at_risk_at IS NULL OR m.breached_at IS NULL)" if unmarked_only else ""
     return list(
         await conn.fetch(
             f"""
             SELECT i.id, i.status, i.category, i.priority, i.district, i.area_type, i.target_minutes,
-                   i.lat, i.lon, i.received_at, i.pending, i.at_risk_at, i.breached_at,
+                   i.lat, i.lon, i.received_at, i.pending, m.at_risk_at, m.breached_at,
                    coalesce(u.units, '[]'::jsonb) AS units
             FROM incidents i
+            LEFT JOIN LATERAL (
+                SELECT max(mk.at) FILTER (WHERE mk.kind = 'at_risk') AS at_risk_at,
+                       max(mk.at) FILTER (WHERE mk.kind = 'breached') AS breached_at
+                FROM incident_marks mk WHERE mk.incident_id = i.id
+            ) m ON true
             LEFT JOIN LATERAL (
                 SELECT jsonb_agg(jsonb_build_object(
                            'unit_id', un.id, 'callsign', un.callsign, 'unit_type', a.unit_type,
@@ -85,26 +90,26 @@ async def mark_risk(
     at: datetime,
     actor: str,
 ) -> list[int]:
-    """Set the marker (at_risk_at or breached_at) and write its event, once per incident, whoever races.
+    """Record the marker and write its event, once per incident, whoever races.
 
-    Rows another worker holds are skipped (SKIP LOCKED), and the marker is re-checked on the locked row,
-    so of several workers exactly one writes each incident's event.
+    The marker's primary key decides which worker writes the event (ON CONFLICT DO NOTHING waits for a
+    racing insert, then does nothing). The incident row itself is only read, never locked: a freed unit
+    taking the head of the queue must never find it held by this sweep.
     """
-    column = {"incident.at_risk": "at_risk_at", "incident.breached": "breached_at"}[kind]
+    mark = {"incident.at_risk": "at_risk", "incident.breached": "breached"}[kind]
     rows = await conn.fetch(
-        f"""
+        """
         WITH wanted AS (SELECT * FROM unnest($1::bigint[], $2::jsonb[]) AS w(id, data)),
-        locked AS (
-            SELECT i.id FROM incidents i JOIN wanted w ON w.id = i.id
-            WHERE i.{column} IS NULL AND i.first_on_scene_at IS NULL
-              AND i.status IN ('queued','dispatched','on_scene')
-            FOR UPDATE OF i SKIP LOCKED
-        ), marked AS (
-            UPDATE incidents i SET {column} = $3 FROM locked l WHERE i.id = l.id
-            RETURNING i.id, i.district
+        marked AS (
+            INSERT INTO incident_marks (incident_id, kind, at)
+            SELECT i.id, $6, $3 FROM incidents i JOIN wanted w ON w.id = i.id
+            WHERE i.first_on_scene_at IS NULL AND i.status IN ('queued','dispatched','on_scene')
+            ON CONFLICT DO NOTHING
+            RETURNING incident_id
         )
         INSERT INTO events (kind, actor, incident_id, district, data)
-        SELECT $4, $5, m.id, m.district, w.data FROM marked m JOIN wanted w ON w.id = m.id
+        SELECT $4, $5, m.incident_id, i.district, w.data
+        FROM marked m JOIN incidents i ON i.id = m.incident_id JOIN wanted w ON w.id = m.incident_id
         RETURNING incident_id
         """,
         incident_ids,
@@ -112,6 +117,7 @@ async def mark_risk(
         at,
         kind,
         actor,
+        mark,
     )
     return [r["incident_id"] for r in rows]
 

@@ -432,3 +432,49 @@ async def test_values_postgres_cannot_hold_are_422_not_500(
     )
     assert ancient.status_code == 422 and "received_at" in ancient.json()["detail"]
     assert await conn.fetchval("SELECT count(*) FROM incidents") == 0
+
+
+@pytest.mark.parametrize("holder", ["risk marker", "linked call"])
+async def test_the_queue_head_is_taken_even_while_another_transaction_touches_it(
+    client: httpx.AsyncClient, conn: asyncpg.Connection, db_url: str, holder: str
+) -> None:
+    # Found under load: the risk sweep locked incident rows, and a freed unit (SKIP LOCKED) passed over
+    # the most urgent waiting incident for a less urgent one.
+    unit = await add_unit(client)
+    await post_call(client, priority=2)  # keeps the unit busy
+    head = (await post_call(client, priority=1, lat=21.27, received_at=ago(3)))["incident"]
+    other = (await post_call(client, priority=3, lat=21.29, received_at=ago(4)))["incident"]
+    assert (head["status"], other["status"]) == ("queued", "queued")
+
+    from app.repositories import oversight as oversight_repo
+
+    busy = await asyncpg.connect(db_url.replace("+asyncpg", ""))
+    try:
+        tx = busy.transaction()
+        await tx.start()
+        if holder == "risk marker":
+            marked = await oversight_repo.mark_risk(
+                busy,
+                "incident.at_risk",
+                [head["id"]],
+                ['{"reason": "no_unit"}'],
+                datetime.now(UTC),
+                "system:test",
+            )
+            assert marked == [head["id"]]
+        else:  # a duplicate call being linked to the head incident (its foreign key's KEY SHARE lock)
+            await busy.execute(
+                "INSERT INTO calls (incident_id, caller_number, text, channel, received_at, lat, lon,"
+                " created_by) VALUES ($1, '+919800000009', 'same fight', 'voice', $2, 21.27, 81.6296, 't')",
+                head["id"],
+                datetime.now(UTC),
+            )
+        await move(client, unit["id"], "on_scene")
+        await move(client, unit["id"], "available")
+        await tx.rollback()
+    finally:
+        await busy.close()
+    taken = await conn.fetchval(
+        "SELECT incident_id FROM assignments WHERE unit_id = $1 AND cleared_at IS NULL", unit["id"]
+    )
+    assert taken == head["id"]
