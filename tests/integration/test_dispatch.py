@@ -446,9 +446,11 @@ async def test_the_queue_head_is_taken_even_while_another_transaction_touches_it
     other = (await post_call(client, priority=3, lat=21.29, received_at=ago(4)))["incident"]
     assert (head["status"], other["status"]) == ("queued", "queued")
 
+    from app.database import _init_connection
     from app.repositories import oversight as oversight_repo
 
     busy = await asyncpg.connect(db_url.replace("+asyncpg", ""))
+    await _init_connection(busy)  # the service's JSON codecs
     try:
         tx = busy.transaction()
         await tx.start()
@@ -457,7 +459,7 @@ async def test_the_queue_head_is_taken_even_while_another_transaction_touches_it
                 busy,
                 "incident.at_risk",
                 [head["id"]],
-                ['{"reason": "no_unit"}'],
+                [{"reason": "no_unit"}],
                 datetime.now(UTC),
                 "system:test",
             )
