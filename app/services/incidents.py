@@ -60,6 +60,8 @@ def incident_dict(i: asyncpg.Record | dict[str, Any], assignments: list[dict[str
         "triage": i["triage"],
         "disposition": i["disposition"],
         "ended_at": i["ended_at"],
+        "location_source": i["location_source"],
+        "senior": i["senior"],
     }
 
 
