@@ -241,8 +241,8 @@ async def set_active(
     await conn.execute(
         """WITH m AS (
                UPDATE senior_members SET active = $2, updated_at = $3,
-                      deactivated_at = CASE WHEN $2 THEN NULL ELSE $3 END,
-                      deactivated_by = CASE WHEN $2 THEN NULL ELSE $4 END
+                      deactivated_at = CASE WHEN $2 THEN NULL ELSE $3::timestamptz END,
+                      deactivated_by = CASE WHEN $2 THEN NULL ELSE $4::text END
                WHERE id = $1 RETURNING id
            )
            UPDATE senior_phones p SET active = $2 FROM m WHERE p.member_id = m.id""",

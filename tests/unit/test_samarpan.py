@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -178,5 +179,4 @@ def test_the_bump_can_be_switched_off_and_leaves_other_services_alone() -> None:
 
 
 def _rules(**changes: object) -> IntakeRules:
-    values = {name: getattr(RULES, name) for name in IntakeRules.__dataclass_fields__}
-    return IntakeRules(**(values | changes))  # type: ignore[arg-type]
+    return dataclasses.replace(RULES, **changes)  # type: ignore[arg-type]
