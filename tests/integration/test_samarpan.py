@@ -6,10 +6,11 @@ so every IST day below would come out a day early if the service used UTC or the
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -17,7 +18,10 @@ import httpx
 import pytest
 import time_machine
 
+from app.database import create_pool, transaction
 from app.main import create_app
+from app.repositories import incidents as incidents_repo
+from app.services import intake
 from tests.conftest import TEST_NOW, make_settings, token
 
 IST_NOW = "2026-11-29T00:30:00+05:30"  # TEST_NOW in IST
@@ -650,3 +654,56 @@ async def test_erasure_removes_the_members_data_records_the_erasure_and_frees_th
     ]
     assert (plain["senior"], plain["priority"], plain["location_source"]) == (None, 3, "caller")
     assert (await apply(client))["status"] == "pending"  # and she may apply again
+
+
+async def test_an_erasure_racing_a_members_call_waits_for_it_and_then_clears_its_summary(
+    client: httpx.AsyncClient, conn: asyncpg.Connection, db_url: str
+) -> None:
+    kamla = await member(client)
+    pool = await create_pool(db_url, 1, 1)
+    try:
+        async with transaction(pool) as call_tx:
+            # The call has found her (and holds her row) but has not written its incident yet.
+            found = await intake.calling_member(call_tx, "098270 12345")
+            assert found is not None and found.id == kamla["id"]
+            erasure = asyncio.create_task(client.delete(f"/api/v1/seniors/{kamla['id']}", headers=op()))
+            for _ in range(500):  # until the erasure is queued behind the call's lock
+                waiting = await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                )
+                if waiting:
+                    break
+                await asyncio.sleep(0.01)
+            assert waiting == 1 and not erasure.done()
+            incident = {
+                "status": "queued",
+                "category": "medical",
+                "secondary": [],
+                "priority": 2,
+                "triage": {},
+                "district": "Raipur",
+                "area_type": "urban",
+                "target_minutes": 16.0,
+                "lat": HOME[0],
+                "lon": HOME[1],
+                "address": None,
+                "received_at": TEST_NOW,
+                "caller_number": KAMLA,
+                "duplicate_of": None,
+                "pending": ["medical"],
+                "needs_review": False,
+                "created_by": "operator:test",
+                "location_source": "registered_home",
+                "senior": found.summary(date(2026, 11, 29)).as_dict(),
+            }
+            # Without the look-up's lock the erasure would already have deleted her, and this insert
+            # would fail on the foreign key: an emergency call lost to a privacy request.
+            incident_id, _, _ = await incidents_repo.insert_incident_with_call(
+                call_tx, incident, {"text": "gir gayi", "channel": "voice", "idempotency_key": None}
+            )
+        assert (await erasure).status_code == 200
+    finally:
+        await pool.close()
+    assert await conn.fetchval("SELECT senior IS NULL FROM incidents WHERE id = $1", incident_id)
+    assert await conn.fetchval("SELECT count(*) FROM senior_members") == 0
