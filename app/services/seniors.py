@@ -15,7 +15,7 @@ import asyncpg
 
 from app.config import Settings
 from app.dispatch import samarpan as rules
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from app.repositories import events as events_repo
 from app.repositories import seniors as repo
 from app.schemas.seniors import (
@@ -60,10 +60,15 @@ async def _load(
     return row
 
 
-def _phase_district(settings: Settings, district: str) -> str:
+def _phase_district(d: Dispatcher, district: str) -> str:
     """The district's name as configured, or 422 when it is outside the enabled phase."""
+    settings = d.settings
     for name in settings.samarpan_districts:
         if name.casefold() == district.strip().casefold():
+            if name not in d.area.district_names:  # a deployment's typo, not the client's mistake
+                raise Unavailable(
+                    f"DIAL112_SAMARPAN_DISTRICTS names {name!r}, which is not a loaded district"
+                )
             return name
     enabled = ", ".join(settings.samarpan_districts)
     raise Invalid(f"district: {district!r} is not in Samarpan's enabled phase ({enabled})")
@@ -168,7 +173,7 @@ async def apply(
     """A new application, `pending` until the station decides; 422 naming the field, 409 for a number
     already on an active registration."""
     settings = d.settings
-    district = _phase_district(settings, body.district)
+    district = _phase_district(d, body.district)
     _check_district(principal, district)
     applied_on = rules.ist_day(now)
     problem = rules.eligibility_problem(body.date_of_birth, applied_on)
@@ -312,7 +317,7 @@ async def update(
         changes["lat"], changes["lon"] = body.lat, body.lon
     district = row["district"]
     if body.district is not None:
-        district = _phase_district(settings, body.district)
+        district = _phase_district(d, body.district)
         _check_district(principal, district)
         changes["district"] = district
     if body.station_id is not None or district != row["district"]:

@@ -216,7 +216,6 @@ async def test_the_gateway_posts_applications_and_reads_nothing(client: httpx.As
         ("GET", "/api/v1/seniors/visits/due"),
         ("GET", "/api/v1/seniors/stats"),
         ("POST", f"/api/v1/seniors/{applied['id']}/verification"),
-        ("POST", "/api/v1/calls"),
     ):
         r = await client.request(method, path, headers=gateway, json={"outcome": "verified"})
         assert r.status_code == 403, (method, path, r.text)
@@ -707,3 +706,14 @@ async def test_an_erasure_racing_a_members_call_waits_for_it_and_then_clears_its
         await pool.close()
     assert await conn.fetchval("SELECT senior IS NULL FROM incidents WHERE id = $1", incident_id)
     assert await conn.fetchval("SELECT count(*) FROM senior_members") == 0
+
+
+async def test_the_phase_is_configuration_and_a_misnamed_district_is_the_deployments_fault(
+    clock: time_machine.Traveller, db_url: str
+) -> None:
+    async with client_with(db_url, samarpan_districts=["Korba", "Raipurr"]) as client:
+        korba = await apply(client, district="korba", lat=22.35, lon=82.68, address="Kosabadi, Korba")
+        assert korba["district"] == "Korba"  # the configured spelling
+        assert (await apply(client, expect=422, phones=["+91 98270 55555"]))["detail"].startswith("district")
+        typo = await apply(client, expect=503, district="Raipurr", phones=["+91 98270 66666"])
+        assert "DIAL112_SAMARPAN_DISTRICTS" in typo["detail"]
