@@ -114,7 +114,7 @@ def serve(
 
 @cli.command()
 def token(
-    role: Annotated[str, typer.Option(help="operator, responder, supervisor, analyst or admin")],
+    role: Annotated[str, typer.Option(help="operator, responder, supervisor, analyst, admin or gateway")],
     unit: Annotated[int | None, typer.Option(help="unit id (responder tokens)")] = None,
     district: Annotated[str | None, typer.Option(help="district the holder works for")] = None,
     subject: Annotated[str | None, typer.Option(help="who holds it (written into the event log)")] = None,

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     turnout_limit_seconds: dict[str, float] = Field(default_factory=registry.default_turnout_limits)
     default_turnout_limit_seconds: float = 60.0
 
+    # Samarpan, senior citizens living alone (docs/domain.md): phase 1 covers three districts.
+    samarpan_districts: list[str] = ["Raipur", "Durg", "Bilaspur"]
+    samarpan_visit_interval_days: int = Field(default=7, ge=1, le=365)
+    # A member's medical or police call is one step more urgent (1 stays 1).
+    samarpan_priority_bump: bool = True
+    samarpan_bump_services: list[str] = ["medical", "police"]
+    # A need raised at a welfare visit and still unmet after this long is a lapse.
+    samarpan_unmet_need_hours: float = Field(default=72.0, gt=0)
+
     @model_validator(mode="after")
     def _secret_required_outside_development(self) -> Settings:
         if not self.secret_key:

@@ -9,8 +9,10 @@ from typing import Any, Literal
 
 import jwt
 
-Role = Literal["operator", "responder", "supervisor", "analyst", "admin"]
-ROLES: tuple[str, ...] = ("operator", "responder", "supervisor", "analyst", "admin")
+# `gateway`: a machine client (the Samarpan application gateway behind the WhatsApp number and e-mail
+# address) that may post and read nothing else.
+Role = Literal["operator", "responder", "supervisor", "analyst", "admin", "gateway"]
+ROLES: tuple[str, ...] = ("operator", "responder", "supervisor", "analyst", "admin", "gateway")
 ALGORITHM = "HS256"
 
 

@@ -14,6 +14,15 @@ from app.dispatch.gazetteer import Gazetteer
 from app.dispatch.geography import ServiceArea
 from app.dispatch.policy import needed_services
 from app.dispatch.registry import IncidentStatus, Service
+from app.dispatch.samarpan import (
+    LOCATION_CALLER,
+    LOCATION_GAZETTEER,
+    LOCATION_REGISTERED_HOME,
+    MemberAtCall,
+    SeniorSummary,
+    ist_day,
+    raised_priority,
+)
 from app.dispatch.triage import Triage, classify
 from app.errors import Invalid
 
@@ -43,6 +52,9 @@ class IntakeRules:
     max_call_age_days: float
     border_km: float
     secondary_gets_unit: Sequence[str]
+    # Samarpan: a registered senior's call of these services is one step more urgent (1 stays 1).
+    senior_priority_bump: bool = False
+    senior_bump_services: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,9 @@ class CallPlan:
     triage: Triage
     overridden: bool
     services: tuple[str, ...]  # one unit each, unless the call is referred or a duplicate
+    location_source: str = LOCATION_CALLER  # caller, gazetteer or registered_home
+    senior: SeniorSummary | None = None  # the caller is a verified, active Samarpan member
+    priority_before_bump: int | None = None  # set when the senior rule raised the priority
 
     def outcome(self, duplicate_of: int | None) -> tuple[IncidentStatus, list[str]]:
         """The incident's first status and the services still to send, once duplicates are known."""
@@ -73,9 +88,19 @@ class CallPlan:
 
 
 def plan_call(
-    call: CallFacts, *, now: datetime, rules: IntakeRules, area: ServiceArea, gazetteer: Gazetteer
+    call: CallFacts,
+    *,
+    now: datetime,
+    rules: IntakeRules,
+    area: ServiceArea,
+    gazetteer: Gazetteer,
+    member: MemberAtCall | None = None,
 ) -> CallPlan:
-    """Check and place a call and merge triage with the operator's overrides; 422 naming the field."""
+    """Check and place a call and merge triage with the operator's overrides; 422 naming the field.
+
+    `member` is the Samarpan member whose number is calling: their home places a call that gives no
+    location, and their call carries their summary and, for the configured services, a raised priority.
+    """
     if len(call.text) > rules.max_text_length:
         raise Invalid(f"text: longer than {rules.max_text_length} characters ({len(call.text)})")
     received_at = call.received_at or now
@@ -86,20 +111,29 @@ def plan_call(
             f"received_at: {received_at.isoformat()} is more than {rules.max_call_age_days:g} days ago"
         )
 
-    lat, lon = call.lat, call.lon
+    lat, lon, source = call.lat, call.lon, LOCATION_CALLER
     if lat is None or lon is None:
-        if call.address is None:
+        if call.address is not None:
+            place = gazetteer.resolve(call.address)
+            if place is None:
+                raise Invalid(f"address: {call.address!r} is not in the gazetteer; give lat and lon")
+            lat, lon, source = place.lat, place.lon, LOCATION_GAZETTEER
+        elif member is not None:
+            lat, lon, source = member.home_lat, member.home_lon, LOCATION_REGISTERED_HOME
+        else:
             raise Invalid("location: give lat and lon, or an address")
-        place = gazetteer.resolve(call.address)
-        if place is None:
-            raise Invalid(f"address: {call.address!r} is not in the gazetteer; give lat and lon")
-        lat, lon = place.lat, place.lon
     placement = area.locate(lat, lon)
     referred = not placement.inside and placement.distance_km > rules.border_km
 
     result = classify(call.text)
     category = call.category or result.category or FALLBACK_SERVICE
     secondary = tuple(s for s in result.secondary if s != category)
+    priority = call.priority or result.priority
+    before_bump = None
+    if member is not None and rules.senior_priority_bump:
+        raised = raised_priority(priority, category, rules.senior_bump_services)
+        if raised != priority:
+            before_bump, priority = priority, raised
     return CallPlan(
         received_at=received_at,
         lat=lat,
@@ -109,9 +143,12 @@ def plan_call(
         referred=referred,
         category=category,
         secondary=secondary,
-        priority=call.priority or result.priority,
+        priority=priority,
         needs_review=result.needs_review and call.category is None,
         triage=result,
         overridden=call.category is not None or call.priority is not None,
         services=tuple(needed_services(category, secondary, rules.secondary_gets_unit)),
+        location_source=source,
+        senior=None if member is None else member.summary(ist_day(received_at)),
+        priority_before_bump=before_bump,
     )

@@ -10,7 +10,7 @@ import asyncpg
 INCIDENT_COLUMNS = """i.id, i.status, i.category, i.secondary, i.priority, i.triage, i.district, i.area_type,
     i.target_minutes, i.lat, i.lon, i.address, i.received_at, i.caller_number, i.duplicate_of,
     i.first_on_scene_at, i.response_seconds, i.within_target, i.disposition, i.ended_at, i.pending,
-    i.needs_review, i.created_at"""
+    i.needs_review, i.created_at, i.location_source, i.senior"""
 
 ASSIGNMENT_COLUMNS = """a.id, a.incident_id, a.unit_id, a.unit_type, a.service, a.status, a.eta_seconds,
     a.distance_km, a.dispatched_at, a.acknowledged_at, a.en_route_at, a.on_scene_at, a.transporting_at,
@@ -97,8 +97,9 @@ async def insert_incident_with_call(
         WITH inc AS (
             INSERT INTO incidents (status, category, secondary, priority, triage, district, area_type,
                                    target_minutes, lat, lon, address, received_at, caller_number,
-                                   duplicate_of, pending, needs_review, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                                   duplicate_of, pending, needs_review, created_by, location_source,
+                                   senior_member_id, senior)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $21, $22, $23)
             RETURNING id, created_at
         ), c AS (
             INSERT INTO calls (incident_id, caller_number, text, channel, lat, lon, address, received_at,
@@ -134,6 +135,9 @@ async def insert_incident_with_call(
         call["text"],
         call["channel"],
         call["idempotency_key"],
+        incident["location_source"],
+        None if incident["senior"] is None else incident["senior"]["id"],
+        incident["senior"],
     )
     assert row is not None
     return row["incident_id"], row["call_id"], row["created_at"]

@@ -23,9 +23,10 @@ from app.services import incident_actions, incidents, intake
 router = APIRouter(prefix="/api/v1", tags=["calls and incidents"])
 
 
-async def planned_call(body: CallCreate, dispatcher: Dispatch, principal: Operator) -> CallPlan:
-    """Triage and placement of the posted call, done before a database connection is taken."""
-    return intake.plan(dispatcher, body, utcnow())
+async def planned_call(body: CallCreate, dispatcher: Dispatch, principal: Operator) -> CallPlan | None:
+    """Triage and placement of the posted call, done before a database connection is taken
+    (None: no location given, the caller's registered Samarpan home may place it)."""
+    return intake.preplan(dispatcher, body, utcnow())
 
 
 @router.post("/calls", status_code=201, response_model=CallAccepted)
@@ -33,7 +34,7 @@ async def create_call(
     body: CallCreate,
     principal: Operator,
     dispatcher: Dispatch,
-    call: Annotated[CallPlan, Depends(planned_call)],
+    call: Annotated[CallPlan | None, Depends(planned_call)],
     db: Db,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,

@@ -117,7 +117,8 @@ async def lapses(
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Breached targets, unacknowledged assignments, closures without disposition and long turnouts."""
+    """Breached targets, unacknowledged assignments, closures without disposition, long turnouts, and
+    Samarpan members' needs unmet too long (`unmet_senior_needs`, with member ids)."""
     s = analytics_service.build_slice(None, from_, to, {}, (), ())
     return await service.lapse_report(
         db,
@@ -127,4 +128,5 @@ async def lapses(
         now=utcnow(),
         turnout_limits=settings.turnout_limit_seconds,
         default_turnout_limit=settings.default_turnout_limit_seconds,
+        unmet_need_hours=settings.samarpan_unmet_need_hours,
     )

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from app.schemas.common import Id, IncidentStatusName, Latitude, Longitude, ServiceName, UnitStatusName
+from app.schemas.seniors import LocationSource, SeniorOnIncident
 
 Channel = Literal["voice", "sms", "panic", "app", "whatsapp", "email"]
 
@@ -32,7 +33,8 @@ class CallCreate(BaseModel):
     def _location_given(self) -> CallCreate:
         if (self.lat is None) != (self.lon is None):
             raise ValueError("lat and lon must be given together")
-        if self.lat is None and self.address is None:
+        # A registered senior's number can stand in for a location (their home): intake decides.
+        if self.lat is None and self.address is None and self.caller_number is None:
             raise ValueError("location: give lat and lon, or an address")
         return self
 
@@ -106,6 +108,13 @@ class IncidentRead(BaseModel):
     disposition: str | None
     ended_at: datetime | None
     calls: list[LinkedCall] | None = None
+    location_source: LocationSource = Field(
+        description="where the location came from: the caller (lat/lon), the gazetteer (address), "
+        "or a Samarpan member's registered home"
+    )
+    senior: SeniorOnIncident | None = Field(
+        description="the calling Samarpan member (senior citizen living alone); null for other callers"
+    )
 
 
 class CallAccepted(BaseModel):

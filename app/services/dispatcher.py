@@ -41,4 +41,6 @@ class Dispatcher:
             max_call_age_days=s.max_call_age_days,
             border_km=s.border_km,
             secondary_gets_unit=s.secondary_gets_unit,
+            senior_priority_bump=s.samarpan_priority_bump,
+            senior_bump_services=s.samarpan_bump_services,
         )

@@ -11,9 +11,11 @@ import asyncpg
 
 from app.dispatch.intake import CallFacts, CallPlan, plan_call
 from app.dispatch.registry import IncidentStatus
+from app.dispatch.samarpan import MemberAtCall, caller_key
 from app.dispatch.targets import DEFAULT_TARGET_MINUTES
 from app.errors import Conflict
 from app.repositories import incidents as repo
+from app.repositories import seniors as seniors_repo
 from app.schemas.incidents import CallAccepted, CallCreate
 from app.security import Principal
 from app.services.dispatcher import Dispatcher
@@ -27,25 +29,50 @@ def request_hash(body: CallCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def plan(d: Dispatcher, body: CallCreate, now: datetime) -> CallPlan:
-    """The pure part of intake, run before a database connection is taken (422 for a bad call)."""
+def plan(d: Dispatcher, body: CallCreate, now: datetime, member: MemberAtCall | None = None) -> CallPlan:
+    """The pure part of intake (422 for a bad call); `member` is the Samarpan member calling, if any."""
     facts = CallFacts(
         body.text, body.lat, body.lon, body.address, body.received_at, body.category, body.priority
     )
-    return plan_call(facts, now=now, rules=d.intake_rules, area=d.area, gazetteer=d.gazetteer)
+    return plan_call(facts, now=now, rules=d.intake_rules, area=d.area, gazetteer=d.gazetteer, member=member)
+
+
+def preplan(d: Dispatcher, body: CallCreate, now: datetime) -> CallPlan | None:
+    """The plan made before a database connection is taken; None for a call that gives no location,
+    which only the caller's registered home (a Samarpan member's) can place, so it waits for the lookup."""
+    if body.lat is None and body.address is None and body.caller_number is not None:
+        return None
+    return plan(d, body, now)
+
+
+async def calling_member(conn: asyncpg.Connection, caller_number: str | None) -> MemberAtCall | None:
+    """The verified, active Samarpan member whose number this is (one index probe), else None."""
+    number = caller_key(caller_number)
+    if number is None:
+        return None
+    row = await seniors_repo.member_calling(conn, number)
+    return None if row is None else MemberAtCall.from_mapping(dict(row))
 
 
 async def ingest_call(
     conn: asyncpg.Connection,
     d: Dispatcher,
     body: CallCreate,
-    call: CallPlan,
+    call: CallPlan | None,
     *,
     idempotency_key: str | None,
     principal: Principal,
     now: datetime,
 ) -> tuple[CallAccepted, bool]:
-    """Take a planned call: link or create the incident, send units; returns (response, created)."""
+    """Take a planned call: link or create the incident, send units; returns (response, created).
+
+    The Samarpan look-up runs here, inside the call's transaction, rather than in the router's
+    dependency before it: the member row is then held (FOR KEY SHARE) until the incident carrying
+    their summary commits, so an erasure racing the call waits and clears that summary instead of
+    missing it, and the look-up costs one indexed statement on the connection the call already holds
+    (no second pool checkout per call). A member's call is planned again with the member (pure and
+    rare); everyone else's plan, made before the connection was taken, stands unchanged.
+    """
     settings = d.settings
     if idempotency_key is not None:
         digest = request_hash(body)
@@ -56,6 +83,9 @@ async def ingest_call(
                 raise Conflict("Idempotency-Key: this key was used with a different request body")
             return CallAccepted.model_validate(first["response"]), False
 
+    member = await calling_member(conn, body.caller_number)
+    if member is not None or call is None:
+        call = plan(d, body, now, member)  # 422 here for a call with no location from a non-member
     target = await repo.target_minutes(conn, call.area_type, call.district, call.category)
     target = target or DEFAULT_TARGET_MINUTES[call.area_type]
     duplicate_of = None
@@ -76,7 +106,12 @@ async def ingest_call(
         "category": call.category,
         "secondary": list(call.secondary),
         "priority": call.priority,
-        "triage": {**call.triage.to_dict(), "overridden": call.overridden},
+        "triage": {**call.triage.to_dict(), "overridden": call.overridden}
+        | (
+            {}
+            if call.priority_before_bump is None
+            else {"priority_before_senior_bump": call.priority_before_bump}
+        ),
         "district": call.district,
         "area_type": call.area_type,
         "target_minutes": target,
@@ -89,6 +124,8 @@ async def ingest_call(
         "pending": services,
         "needs_review": call.needs_review,
         "created_by": principal.actor,
+        "location_source": call.location_source,
+        "senior": None if call.senior is None else call.senior.as_dict(),
     }
     incident_id, call_id, _ = await repo.insert_incident_with_call(
         conn, incident, {"text": body.text, "channel": body.channel, "idempotency_key": idempotency_key}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -24,6 +24,7 @@ from app.repositories import events as events_repo
 from app.repositories import geography as geo_repo
 from app.repositories import incidents as incidents_repo
 from app.repositories import oversight as repo
+from app.repositories import seniors as seniors_repo
 from app.security import Principal
 
 RISK_ACTOR = "system:risk-watch"
@@ -305,6 +306,8 @@ async def add_review(
 # ------------------------------------------------------------------------------------------------- lapses
 
 LAPSE_KINDS = ("breached", "unacknowledged", "closed_without_disposition", "long_turnout")
+# Samarpan: members with a need raised at a welfare visit and unmet for too long (member ids, no incident).
+SENIOR_NEEDS = "unmet_senior_needs"
 _KEY_COLUMNS = {
     "district": ("district",),
     "station": ("station_id", "station"),
@@ -321,8 +324,10 @@ async def lapse_report(
     now: datetime,
     turnout_limits: dict[str, float],
     default_turnout_limit: float,
+    unmet_need_hours: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Per district, station or unit: each kind of lapse with its count and the incident ids behind it."""
+    """Per district, station or unit: each kind of lapse with its count and the incident ids behind it,
+    and (`unmet_senior_needs`) the Samarpan members with a need unmet for `unmet_need_hours`."""
     rows = await repo.lapses(
         conn,
         group_by=group_by,
@@ -336,14 +341,32 @@ async def lapse_report(
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in rows:
         key = tuple(r[k] for k in keys)
-        entry = out.setdefault(
-            key,
-            {k: r[k] for k in keys}
-            | {"incident_ids": [], **{kind: {"count": 0, "incident_ids": []} for kind in LAPSE_KINDS}},
-        )
+        entry = out.setdefault(key, _empty_lapses(keys, r))
         entry[r["kind"]] = {"count": r["n"], "incident_ids": list(r["incident_ids"])}
+    if unmet_need_hours is not None:
+        needs = await seniors_repo.unmet_needs(
+            conn,
+            group_by=group_by,
+            raised_before=now - timedelta(hours=unmet_need_hours),
+            start=start,
+            end=end,
+        )
+        groups = len(out)
+        for r in needs:
+            entry = out.setdefault(tuple(r[k] for k in keys), _empty_lapses(keys, r))
+            entry[SENIOR_NEEDS] = {"count": r["n"], "member_ids": list(r["member_ids"])}
+        if len(out) > groups:  # keys only needs have: back in key order, no key (no unit) last
+            out = dict(sorted(out.items(), key=lambda kv: tuple((v is None, v) for v in kv[0])))
     for entry in out.values():
         ids = sorted({i for kind in LAPSE_KINDS for i in entry[kind]["incident_ids"]})
         entry["incident_ids"] = ids
         entry["total"] = len(ids)
+        entry.setdefault(SENIOR_NEEDS, {"count": 0, "member_ids": []})
     return list(out.values())
+
+
+def _empty_lapses(keys: tuple[str, ...], row: asyncpg.Record) -> dict[str, Any]:
+    return {k: row[k] for k in keys} | {
+        "incident_ids": [],
+        **{kind: {"count": 0, "incident_ids": []} for kind in LAPSE_KINDS},
+    }
