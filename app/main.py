@@ -14,7 +14,7 @@ from app.config import Settings, get_settings
 from app.database import create_pool
 from app.errors import DomainError
 from app.realtime.hub import FeedHub
-from app.routers import analytics, health, incidents, oversight, tracking, triage, units
+from app.routers import analytics, cameras, health, incidents, oversight, tracking, triage, units
 from app.services.dispatcher import Dispatcher
 from app.services.geography import load_gazetteer, load_service_area
 from app.services.watchdog import watchdog
@@ -122,4 +122,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(analytics.router)
     app.include_router(tracking.router)
+    app.include_router(cameras.router)
     return app

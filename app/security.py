@@ -9,8 +9,10 @@ from typing import Any, Literal
 
 import jwt
 
-Role = Literal["operator", "responder", "supervisor", "analyst", "admin"]
-ROLES: tuple[str, ...] = ("operator", "responder", "supervisor", "analyst", "admin")
+Role = Literal["operator", "responder", "supervisor", "analyst", "admin", "gateway"]
+# gateway: a machine client (a surveillance platform, an SMS or WhatsApp gateway) that may post calls and
+# camera alerts and read nothing (app/routers/deps.py admits it to those two endpoints only).
+ROLES: tuple[str, ...] = ("operator", "responder", "supervisor", "analyst", "admin", "gateway")
 ALGORITHM = "HS256"
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from app.schemas.cameras import NearbyCamera
 from app.schemas.common import Id, IncidentStatusName, Latitude, Longitude, ServiceName, UnitStatusName
 
 Channel = Literal["voice", "sms", "panic", "app", "whatsapp", "email"]
@@ -93,6 +94,13 @@ class IncidentRead(BaseModel):
     disposition: str | None
     ended_at: datetime | None
     calls: list[LinkedCall] | None = None
+    cameras: list[NearbyCamera] = Field(
+        default_factory=list, description="cameras that can see the incident, nearest first (GET one only)"
+    )
+    source: dict[str, Any] | None = Field(
+        default=None,
+        description='what raised it when not a call, e.g. {"kind": "camera_alert", "alert_id": 7}',
+    )
 
 
 class CallAccepted(BaseModel):
