@@ -196,17 +196,21 @@ async def fold_into_burst(
     external_id: str | None,
     received_at: datetime,
     actor: str,
+    past_dismissals: bool,
 ) -> asyncpg.Record | None:
     """Add a report to the alert of the same camera and kind whose span meets the window; None if none.
 
     The caller holds the camera's lock, so no other transaction can open or extend a burst of this
     camera meanwhile; the alert's row lock (taken by the UPDATE) orders it with a confirm or dismiss.
+    With past_dismissals, a dismissed alert does not absorb the report (a new alert opens instead).
+    A panic pole pressed again is news for the incident's console: that report gets a feed event.
     """
     return await conn.fetchrow(
         f"""
         WITH target AS (
             SELECT id FROM camera_alerts
             WHERE camera_id = $1 AND kind = $2 AND last_at >= $3 AND first_at <= $4
+              AND NOT ($11 AND status = 'dismissed')
             ORDER BY last_at DESC, id DESC LIMIT 1
         ), a AS (
             UPDATE camera_alerts a SET count = a.count + 1, first_at = least(a.first_at, $5),
@@ -219,6 +223,12 @@ async def fold_into_burst(
             INSERT INTO camera_alert_reports (alert_id, external_id, at, confidence, snapshot_url,
                                               received_at, created_by)
             SELECT a.id, $8, $5, $6, $7, $9, $10 FROM a
+        ), ev AS (
+            INSERT INTO events (kind, actor, incident_id, district, data)
+            SELECT 'camera_alert.repeated', $10, a.incident_id, a.district,
+                   jsonb_build_object('alert_id', a.id, 'status', a.status, 'kind', a.kind, 'count', a.count,
+                                      'at', $5::timestamptz)
+            FROM a WHERE a.kind = 'sos_button'
         )
         SELECT * FROM a
         """,
@@ -232,6 +242,7 @@ async def fold_into_burst(
         external_id,
         received_at,
         actor,
+        past_dismissals,
     )
 
 

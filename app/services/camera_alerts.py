@@ -158,6 +158,9 @@ async def ingest_alert(
             external_id=body.external_id,
             received_at=now,
             actor=principal.actor,
+            # An operator's dismissal silences the rest of its burst, but not a report confident enough
+            # to dispatch at once: a fire that grew after "probably a welding torch" must not be swallowed.
+            past_dismissals=report.auto_dispatch,
         )
         if folded is not None:
             if folded["status"] == AlertStatus.PENDING_REVIEW and report.auto_dispatch:

@@ -347,6 +347,42 @@ async def test_a_burst_of_identical_alerts_is_one_alert_with_a_count(
     assert await conn.fetchval("SELECT count(*) FROM events WHERE kind = 'camera_alert.created'") == 3
 
 
+async def test_a_dismissed_burst_stays_quiet_unless_a_report_is_confident_enough_to_dispatch(
+    client: httpx.AsyncClient, conn: asyncpg.Connection
+) -> None:
+    camera = await add_camera(client)
+    first = await post_alert(client, camera, kind="fire", confidence=0.6, at=at(-90))
+    dismissed = await client.post(
+        f"/api/v1/camera-alerts/{first['id']}/dismiss",
+        json={"reason": "welding torch"},
+        headers=token("operator"),
+    )
+    assert dismissed.status_code == 200
+
+    unsure = await post_alert(client, camera, kind="fire", confidence=0.7, at=at(-60))
+    sure = await post_alert(client, camera, kind="fire", confidence=0.95, at=at(-30))
+
+    assert (unsure["id"], unsure["count"], unsure["status"]) == (first["id"], 2, "dismissed")
+    assert sure["id"] != first["id"] and sure["status"] == "auto_dispatched"
+    assert await conn.fetchval("SELECT count(*) FROM incidents") == 1
+
+
+async def test_a_pole_pressed_again_is_one_alert_and_tells_the_incidents_console(
+    client: httpx.AsyncClient, conn: asyncpg.Connection
+) -> None:
+    pole = await add_camera(client, kind="panic_pole")
+    first = await post_alert(client, pole, kind="sos_button", at=at(-40))
+    again = await post_alert(client, pole, kind="sos_button", at=at(-20))
+    assert (again["id"], again["count"], again["incident_id"]) == (first["id"], 2, first["incident_id"])
+    assert await conn.fetchval("SELECT count(*) FROM incidents") == 1
+    repeated = await conn.fetchrow(
+        "SELECT incident_id, data FROM events WHERE kind = 'camera_alert.repeated'"
+    )
+    assert repeated is not None and repeated["incident_id"] == first["incident_id"]
+    data = repeated["data"] if isinstance(repeated["data"], dict) else json.loads(repeated["data"])
+    assert data["count"] == 2
+
+
 async def test_a_repeated_external_id_answers_200_with_the_same_alert(
     client: httpx.AsyncClient, conn: asyncpg.Connection
 ) -> None:
