@@ -39,6 +39,7 @@ from app.services.intake import ingest_call
 
 AUTO_DECIDER = "system:auto-dispatch"
 LINK_DECIDER = "system:duplicate-link"
+EXTERNAL_ID_CONSTRAINT = "uq_camera_alert_reports_external_id"  # migration 0010
 
 
 def rules_of(settings: Settings) -> SurveillanceRules:
@@ -215,6 +216,8 @@ async def ingest_alert(
         }
         row = await repo.insert_alert(conn, alert, body.external_id, _feed_event(camera, report, body))
     except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != EXTERNAL_ID_CONSTRAINT:
+            raise
         # The same external_id posted at this moment for another camera (which holds another lock).
         raise Conflict(
             f"external_id: {body.external_id!r} was used at the same time for another alert"
