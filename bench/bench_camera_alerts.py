@@ -37,6 +37,7 @@ from loadgen import RequestMaker, Result, open_loop
 
 from app.database import asyncpg_dsn
 from app.dispatch.geography import Region, ServiceArea
+from app.repositories import cameras as cameras_repo
 from app.security import issue_token
 
 CAMERAS = 2000
@@ -228,6 +229,37 @@ async def burst_check(url: str) -> tuple[int, int, int]:
         await conn.close()
 
 
+FULL_SCAN = """SELECT c.code, c.name, c.kind, c.live_url,
+    earth_distance(ll_to_earth($1, $2), ll_to_earth(c.lat, c.lon)) AS distance_m FROM cameras c
+    WHERE earth_distance(ll_to_earth($1, $2), ll_to_earth(c.lat, c.lon)) <= $3
+    ORDER BY distance_m, c.code LIMIT $4"""
+
+
+async def cameras_near_timing(url: str, cameras: list[Camera]) -> tuple[list[float], list[float], str]:
+    """The incident page's camera query (GiST) against the same query scanning every camera."""
+    rng = random.Random(4)
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    near: list[float] = []
+    scan: list[float] = []
+    try:
+        await conn.execute("VACUUM ANALYZE cameras")
+        for i in range(1000):
+            _, _, lat, lon = rng.choice(cameras)
+            lat, lon = lat + rng.uniform(-0.003, 0.003), lon + rng.uniform(-0.003, 0.003)
+            t0 = time.perf_counter()
+            await cameras_repo.cameras_near(conn, lat, lon, 500, 20)
+            near.append((time.perf_counter() - t0) * 1000)
+            if i % 10 == 0:
+                t0 = time.perf_counter()
+                await conn.fetch(FULL_SCAN, lat, lon, 500, 20)
+                scan.append((time.perf_counter() - t0) * 1000)
+        explain = await conn.fetch("EXPLAIN " + cameras_repo.CAMERAS_NEAR_SQL, 21.25, 81.63, 500.0, 20)
+        plan = " | ".join(r[0].strip() for r in explain if "Scan" in r[0] or "Index Cond" in r[0])
+    finally:
+        await conn.close()
+    return near, scan, plan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
@@ -249,6 +281,14 @@ def main() -> None:
             print(f"import {label:>6} cameras: {first:5.2f} s ({said})")
             print(f"       same file again: {again:5.2f} s ({said_again})")
         print("   (each figure includes starting the dial112 command, ~1 s)")
+        near, scan, plan = asyncio.run(cameras_near_timing(url, cameras))
+        print(
+            f"cameras within 500 m of an incident, among {len(cameras)}:"
+            f" index p50 {percentile(near, 0.5):.2f} ms, p99 {percentile(near, 0.99):.2f} ms;"
+            f" full-scan baseline p50 {percentile(scan, 0.5):.2f} ms"
+            f" ({percentile(scan, 0.5) / percentile(near, 0.5):.0f}x slower)"
+        )
+        print(f"   plan: {plan}")
         in_use = cameras[:CAMERAS]
 
         async def prune() -> None:

@@ -25,6 +25,10 @@ _WITHIN = """earth_box(ll_to_earth($1, $2), $3) @> ll_to_earth(c.lat, c.lon)
 _DISTANCE = "earth_distance(ll_to_earth($1, $2), ll_to_earth(c.lat, c.lon))"
 
 
+CAMERAS_NEAR_SQL = f"""SELECT c.code, c.name, c.kind, c.live_url, {_DISTANCE} AS distance_m FROM cameras c
+    WHERE {_WITHIN} ORDER BY distance_m, c.code LIMIT $4"""
+
+
 async def insert_camera(
     conn: asyncpg.Connection,
     *,
@@ -152,8 +156,7 @@ async def cameras_near(
     """Cameras within radius_m of a point, nearest first: what an operator can look through."""
     return list(
         await conn.fetch(
-            f"""SELECT c.code, c.name, c.kind, c.live_url, {_DISTANCE} AS distance_m FROM cameras c
-                WHERE {_WITHIN} ORDER BY distance_m, c.code LIMIT $4""",
+            CAMERAS_NEAR_SQL,
             lat,
             lon,
             radius_m,
