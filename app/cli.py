@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +19,8 @@ from app.config import ROOT, get_settings
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="Dial112 emergency dispatch service.")
 db_cli = typer.Typer(no_args_is_help=True, help="Database migrations.")
 cli.add_typer(db_cli, name="db")
+cameras_cli = typer.Typer(no_args_is_help=True, help="The smart-city camera and panic-pole registry.")
+cli.add_typer(cameras_cli, name="cameras")
 
 
 def _alembic(action: str, revision: str) -> None:
@@ -229,6 +231,73 @@ def simulate(
     typer.echo(summary_table(outcome.report))
     for path in outcome.files:
         typer.echo(f"wrote {path}")
+
+
+async def _import_cameras(
+    url: str, path: Path, rows: list[tuple[str, dict[str, Any]]], skip_invalid: bool
+) -> tuple[str, int]:
+    from app.database import create_pool, transaction
+    from app.security import utcnow
+    from app.services.cameras import import_cameras
+    from app.services.geography import load_service_area
+
+    pool = await create_pool(url, 1, 2)
+    try:
+        async with transaction(pool) as conn:
+            area = await load_service_area(conn)
+            if area is None:
+                return "error: no geography loaded: run `dial112 seed` first", 2
+            report = await import_cameras(
+                conn,
+                rows,
+                area=area,
+                border_km=get_settings().border_km,
+                actor=f"cli:cameras-import:{path.name}",
+                now=utcnow(),
+                skip_invalid=skip_invalid,
+            )
+    finally:
+        await pool.close()
+    lines = [f"error: {e}" for e in report.errors[:50]]
+    if len(report.errors) > 50:
+        lines.append(f"error: ... and {len(report.errors) - 50} more")
+    if report.errors and not skip_invalid:
+        lines.append(
+            f"{len(report.errors)} invalid row(s) of {report.read}: nothing imported"
+            " (--skip-invalid imports the rest)"
+        )
+        return "\n".join(lines), 1
+    lines.append(
+        f"read {report.read}: {report.inserted} inserted, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.errors)} skipped"
+    )
+    return "\n".join(lines), 0
+
+
+@cameras_cli.command("import")
+def cameras_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV (code,name,kind,lat,lon[,district][,live_url]) or GeoJSON")
+    ],
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="import the valid rows even when others are invalid")
+    ] = False,
+) -> None:
+    """Insert or update cameras and panic poles by code (idempotent); any invalid row stops the import."""
+    from app.database import database_url_or_embedded
+    from app.services.cameras import read_import_file
+
+    try:
+        rows = read_import_file(file.name, file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        typer.echo(f"error: {file}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    settings = get_settings()
+    with database_url_or_embedded(settings.database_url, settings.data_dir) as url:
+        message, code = asyncio.run(_import_cameras(url, file, rows, skip_invalid))
+    typer.echo(message, err=code != 0)
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

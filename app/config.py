@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.dispatch import registry
+from app.dispatch import registry, surveillance
+from app.dispatch.surveillance import AlertKindName
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-insecure-secret-key-do-not-deploy"
@@ -69,6 +70,19 @@ class Settings(BaseSettings):
     samarpan_bump_services: list[str] = ["medical", "police"]
     # A need raised at a welfare visit and still unmet after this long is a lapse.
     samarpan_unmet_need_hours: float = Field(default=72.0, gt=0)
+    # Smart-city surveillance (app/dispatch/surveillance.py).
+    camera_radius_m: float = Field(default=500.0, gt=0, le=50_000)  # cameras listed on an incident
+    camera_max_listed: int = Field(default=20, ge=1, le=500)
+    camera_burst_window_seconds: float = Field(default=120.0, ge=0, le=86_400)
+    # Kinds listed dispatch without review at or above their confidence; the others wait for an operator.
+    # A panic press (sos_button) always dispatches at once, whatever this says.
+    camera_auto_dispatch_confidence: dict[AlertKindName, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=surveillance.default_auto_dispatch
+    )
+    # Overrides the default priority of single kinds (the others keep theirs).
+    camera_alert_priority: dict[AlertKindName, Annotated[int, Field(ge=1, le=3)]] = Field(
+        default_factory=surveillance.default_priorities
+    )
 
     @model_validator(mode="after")
     def _secret_required_outside_development(self) -> Settings:

@@ -14,7 +14,18 @@ from app.config import Settings, get_settings
 from app.database import create_pool
 from app.errors import DomainError
 from app.realtime.hub import FeedHub
-from app.routers import analytics, console, health, incidents, oversight, seniors, tracking, triage, units
+from app.routers import (
+    analytics,
+    cameras,
+    console,
+    health,
+    incidents,
+    oversight,
+    seniors,
+    tracking,
+    triage,
+    units,
+)
 from app.services.dispatcher import Dispatcher
 from app.services.geography import load_gazetteer, load_service_area
 from app.services.watchdog import watchdog
@@ -124,4 +135,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tracking.router)
     console.install(app)
     app.include_router(seniors.router)
+    app.include_router(cameras.router)
     return app

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 import jwt
 
-# `gateway`: a machine client (the Samarpan application gateway behind the WhatsApp number and e-mail
-# address) that may post and read nothing else.
+# `gateway`: a machine client (a surveillance platform, the Samarpan application gateway behind the
+# WhatsApp number and e-mail address, an SMS gateway) that may post calls, camera alerts and Samarpan
+# applications, and read nothing (app/routers/deps.py admits it to those endpoints only).
 Role = Literal["operator", "responder", "supervisor", "analyst", "admin", "gateway"]
 ROLES: tuple[str, ...] = ("operator", "responder", "supervisor", "analyst", "admin", "gateway")
 ALGORITHM = "HS256"

@@ -86,6 +86,9 @@ Supervisor = Annotated[Principal, Depends(require("supervisor", "admin"))]
 Analyst = Annotated[Principal, Depends(require("supervisor", "analyst", "admin"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 AnyRole = Annotated[Principal, Depends(current_principal)]
+# Posting calls and camera alerts: call-takers, and machine gateways, which may do this and nothing else
+# (every other dependency above leaves `gateway` out, so each read answers it 403).
+Intake = Annotated[Principal, Depends(require("operator", "gateway", "admin"))]
 
 
 async def service_area(request: Request) -> ServiceArea:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.dispatch.intake import CallPlan
-from app.routers.deps import Db, Dispatch, Operator, OperatorOrSupervisor
+from app.routers.deps import Db, Dispatch, Intake, Operator, OperatorOrSupervisor, SettingsDep
 from app.schemas.incidents import (
     AssignBody,
     CallAccepted,
@@ -18,12 +18,12 @@ from app.schemas.incidents import (
     IncidentRead,
 )
 from app.security import utcnow
-from app.services import incident_actions, incidents, intake
+from app.services import cameras, incident_actions, incidents, intake
 
 router = APIRouter(prefix="/api/v1", tags=["calls and incidents"])
 
 
-async def planned_call(body: CallCreate, dispatcher: Dispatch, principal: Operator) -> CallPlan | None:
+async def planned_call(body: CallCreate, dispatcher: Dispatch, principal: Intake) -> CallPlan | None:
     """Triage and placement of the posted call, done before a database connection is taken
     (None: no location given, the caller's registered Samarpan home may place it)."""
     return intake.preplan(dispatcher, body, utcnow())
@@ -32,7 +32,7 @@ async def planned_call(body: CallCreate, dispatcher: Dispatch, principal: Operat
 @router.post("/calls", status_code=201, response_model=CallAccepted)
 async def create_call(
     body: CallCreate,
-    principal: Operator,
+    principal: Intake,
     dispatcher: Dispatch,
     call: Annotated[CallPlan | None, Depends(planned_call)],
     db: Db,
@@ -57,9 +57,11 @@ async def list_incidents(
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentRead)
-async def get_incident(incident_id: int, db: Db, principal: OperatorOrSupervisor) -> IncidentRead:
-    """One incident with its assignments and linked calls."""
-    return await incidents.read_incident(db, incident_id)
+async def get_incident(
+    incident_id: int, db: Db, settings: SettingsDep, principal: OperatorOrSupervisor
+) -> IncidentRead:
+    """One incident with its assignments, linked calls and the cameras that can see it."""
+    return await cameras.read_incident_with_cameras(db, incident_id, settings)
 
 
 @router.post("/incidents/{incident_id}/cancel", response_model=IncidentRead)

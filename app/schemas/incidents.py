@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from app.schemas.cameras import NearbyCamera
 from app.schemas.common import Id, IncidentStatusName, Latitude, Longitude, ServiceName, UnitStatusName
 from app.schemas.seniors import LocationSource, SeniorOnIncident
 
@@ -114,6 +115,13 @@ class IncidentRead(BaseModel):
     )
     senior: SeniorOnIncident | None = Field(
         description="the calling Samarpan member (senior citizen living alone); null for other callers"
+    )
+    cameras: list[NearbyCamera] = Field(
+        default_factory=list, description="cameras that can see the incident, nearest first (GET one only)"
+    )
+    source: dict[str, Any] | None = Field(
+        default=None,
+        description='what raised it when not a call, e.g. {"kind": "camera_alert", "alert_id": 7}',
     )
 
 
