@@ -14,7 +14,9 @@ from app.config import Settings, get_settings
 from app.database import create_pool
 from app.errors import DomainError
 from app.realtime.hub import FeedHub
-from app.routers import analytics, health, incidents, oversight, tracking, triage, units
+from app.realtime.revocations import RevocationWatch
+from app.routers import access, analytics, health, incidents, oversight, tracking, triage, units
+from app.routers.openapi_errors import document_errors
 from app.services.dispatcher import Dispatcher
 from app.services.geography import load_gazetteer, load_service_area
 from app.services.watchdog import watchdog
@@ -79,6 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.area is not None:
                 gazetteer = load_gazetteer(settings.geography_dir)
                 app.state.dispatcher = Dispatcher.build(settings, app.state.area, gazetteer)
+            app.state.revocation_watch = RevocationWatch(
+                app.state.pool, settings.database_url, settings.revocation_poll_seconds
+            )
+            await app.state.revocation_watch.start()
             app.state.hub = FeedHub(app.state.pool, settings.database_url)
             await app.state.hub.start()
             try:
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     yield
             finally:
                 await app.state.hub.stop()
+                await app.state.revocation_watch.stop()
         finally:
             if app.state.analytics_pool is not app.state.pool:
                 await app.state.analytics_pool.close()
@@ -122,4 +129,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(analytics.router)
     app.include_router(tracking.router)
+    app.include_router(access.router)
+    document_errors(app)
     return app

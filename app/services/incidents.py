@@ -60,6 +60,7 @@ def incident_dict(i: asyncpg.Record | dict[str, Any], assignments: list[dict[str
         "triage": i["triage"],
         "disposition": i["disposition"],
         "ended_at": i["ended_at"],
+        "caller_history": i["caller_history"],
     }
 
 

@@ -16,6 +16,7 @@ from app.errors import Conflict
 from app.repositories import incidents as repo
 from app.schemas.incidents import CallCreate
 from app.security import Principal
+from app.services.callers import caller_history
 from app.services.dispatcher import Dispatcher
 from app.services.incidents import assignment_dict, incident_dict
 from app.services.queue import send_units
@@ -48,9 +49,14 @@ async def ingest_call(
     """Take a planned call: link or create the incident, send units; returns (response, created)."""
     settings = d.settings
     if idempotency_key is not None:
+        # A key is its sender's (another user's same key is another request) and lapses after a while.
         digest = request_hash(body)
-        if not await repo.claim_idempotency_key(conn, idempotency_key, digest, principal.actor):
-            first = await repo.get_idempotent_response(conn, idempotency_key)
+        expired_before = now - timedelta(hours=settings.idempotency_key_hours)
+        claimed = await repo.claim_idempotency_key(
+            conn, principal.user, idempotency_key, digest, principal.actor, now, expired_before
+        )
+        if not claimed:
+            first = await repo.get_idempotent_response(conn, principal.user, idempotency_key)
             assert first is not None
             if first["request_hash"] != digest:
                 raise Conflict("Idempotency-Key: this key was used with a different request body")
@@ -70,6 +76,7 @@ async def ingest_call(
             since=call.received_at - timedelta(minutes=settings.duplicate_window_minutes),
         )
     status, services = call.outcome(duplicate_of)
+    history = await caller_history(conn, body.caller_number, call.received_at, settings)
 
     incident: dict[str, Any] = {
         "status": status.value,
@@ -89,6 +96,7 @@ async def ingest_call(
         "pending": services,
         "needs_review": call.needs_review,
         "created_by": principal.actor,
+        "caller_history": history,
     }
     incident_id, call_id, _ = await repo.insert_incident_with_call(
         conn, incident, {"text": body.text, "channel": body.channel, "idempotency_key": idempotency_key}
@@ -103,6 +111,6 @@ async def ingest_call(
     response = {"call_id": call_id, "incident": incident_dict(incident, [assignment_dict(a) for a in sent])}
     if idempotency_key is not None:
         await repo.store_idempotent_response(
-            conn, idempotency_key, json.loads(json.dumps(response, default=str))
+            conn, principal.user, idempotency_key, json.loads(json.dumps(response, default=str))
         )
     return response, True
