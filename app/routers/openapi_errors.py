@@ -2,7 +2,8 @@
 
 A dependency that can refuse a request says so with `@raises(401)`, `@raises(403, 404)`...; every
 operation that uses it (directly or through another dependency) documents those statuses with the
-error body. Statuses a use case decides (409) are declared on the route with `responses=CONFLICT`.
+error body. Statuses a use case decides are declared on the route: `responses=CONFLICT` (409),
+`NOT_FOUND` (404 from the use case itself).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ErrorRead(BaseModel):
 
 
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorRead, "description": DESCRIPTIONS[409]}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorRead, "description": DESCRIPTIONS[404]}}
 
 
 def raises(*statuses: int) -> Callable[[F], F]:

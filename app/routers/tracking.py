@@ -18,7 +18,7 @@ from app.routers.deps import (
     SettingsDep,
     UnitActor,
 )
-from app.routers.openapi_errors import CONFLICT
+from app.routers.openapi_errors import CONFLICT, NOT_FOUND
 from app.routers.scope import OwnUnitResponder, ScopedDistrict, UnitInScope, UnitStreamInScope
 from app.schemas.tracking import AcknowledgeBody, FixesResult, FixIn
 from app.security import utcnow
@@ -30,7 +30,7 @@ MAX_BATCH = 10_000
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 
 
-@router.post("/units/{unit_id}/location")
+@router.post("/units/{unit_id}/location", responses=NOT_FOUND)
 async def post_location(
     unit_id: int, principal: OwnUnitResponder, body: FixIn, db: DbDirect, settings: SettingsDep
 ) -> FixesResult:
