@@ -163,6 +163,22 @@ async def test_revocation_by_jti_and_by_subject(client: httpx.AsyncClient) -> No
     assert await acknowledge_status(client, unit["id"], sita) == 409
 
 
+async def test_a_revocation_whose_notification_is_lost_arrives_with_the_poll(
+    client: httpx.AsyncClient, conn: asyncpg.Connection, settings: Settings
+) -> None:
+    unit = await add_unit(client)
+    phone = token("responder", unit["id"])
+    assert await acknowledge_status(client, unit["id"], phone) == 409
+    await conn.execute("ALTER TABLE revocations DISABLE TRIGGER revocations_notify")
+    await conn.execute(
+        "INSERT INTO revocations (unit_id, revoked_at, revoked_by) VALUES ($1, $2, 'test')",
+        unit["id"],
+        utcnow(),
+    )
+    took = await until_refused(client, f"/api/v1/units/{unit['id']}/acknowledge", phone)
+    assert took <= settings.revocation_poll_seconds + 1
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
