@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -134,3 +135,17 @@ class RevocationWatch:
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close()
+
+
+async def until_revoked(
+    chunks: AsyncIterator[str], watch: RevocationWatch | None, principal: Principal
+) -> AsyncIterator[str]:
+    """A stream that ends once its token is revoked: nothing more is sent after this worker knows.
+
+    Checked before every chunk (events and heartbeats alike), so an open stream on a lost phone
+    closes at its next event or heartbeat and never delivers an event after the revocation arrived.
+    """
+    async for chunk in chunks:
+        if watch is not None and watch.revocations.revoked_at(principal) is not None:
+            return
+        yield chunk

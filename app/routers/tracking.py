@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from app.errors import Invalid
 from app.realtime import sse
+from app.realtime.revocations import until_revoked
 from app.repositories import feed as feed_repo
 from app.routers.deps import (
     Db,
@@ -93,8 +94,9 @@ async def unit_events(
     def wanted(row: Any) -> bool:
         return bool(row["unit_id"] == unit_id)
 
+    events = sse.stream(pool, hub, read, wanted, after, settings.sse_heartbeat_seconds)
     return StreamingResponse(
-        sse.stream(pool, hub, read, wanted, after, settings.sse_heartbeat_seconds),
+        until_revoked(events, request.app.state.revocation_watch, principal),
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )
@@ -122,8 +124,9 @@ async def console_events(
     def wanted(row: Any) -> bool:
         return scope is None or row["district"] == scope or feed_repo.is_system_alert(row["kind"])
 
+    events = sse.stream(pool, hub, read, wanted, after, settings.sse_heartbeat_seconds)
     return StreamingResponse(
-        sse.stream(pool, hub, read, wanted, after, settings.sse_heartbeat_seconds),
+        until_revoked(events, request.app.state.revocation_watch, principal),
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )

@@ -73,6 +73,7 @@ class Stream:
         self.text = ""
         self.started = asyncio.Event()
         self.changed = asyncio.Event()
+        self.ended = asyncio.Event()  # the server finished the response
 
     async def wait_for(self, needle: str, seconds: float = 10) -> None:
         """Until `needle` has arrived (fails after `seconds`)."""
@@ -103,6 +104,8 @@ async def streaming(app: FastAPI, path: str, headers: dict[str, str]) -> AsyncIt
             stream.text += message.get("body", b"").decode()
             stream.started.set()
             stream.changed.set()
+            if not message.get("more_body", False):
+                stream.ended.set()
 
     path_only, _, query = path.partition("?")
     scope = {

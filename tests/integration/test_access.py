@@ -25,6 +25,7 @@ from app.routers.openapi_errors import api_routes, dependencies_in_order
 from app.routers.scope import unit_stream_in_scope
 from app.security import issue_token, utcnow
 from tests.conftest import TEST_SECRET, make_settings, run_cli, token
+from tests.integration.asgi import streaming
 from tests.integration.helpers import RAIPUR, add_unit, post_call
 
 
@@ -177,6 +178,24 @@ async def test_a_revocation_whose_notification_is_lost_arrives_with_the_poll(
     )
     took = await until_refused(client, f"/api/v1/units/{unit['id']}/acknowledge", phone)
     assert took <= settings.revocation_poll_seconds + 1
+
+
+async def test_an_open_stream_of_a_revoked_phone_sends_nothing_more(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    unit = await add_unit(client)
+    phone = token("responder", unit["id"])
+    async with streaming(app, f"/api/v1/units/{unit['id']}/events", phone) as feed:
+        assert feed.status == 200
+        revoked = await client.post(
+            "/api/v1/revocations", json={"unit_id": unit["id"]}, headers=token("admin")
+        )
+        assert revoked.status_code == 201
+        await until_refused(client, f"/api/v1/units/{unit['id']}/acknowledge", phone)
+        offer = (await post_call(client))["incident"]  # an offer to the lost phone's unit
+        assert offer["assignments"][0]["unit_id"] == unit["id"]
+        await asyncio.wait_for(feed.ended.wait(), 10)  # closed at its next event
+    assert "assignment.created" not in feed.text and f'"incident_id": {offer["id"]}' not in feed.text
 
 
 @pytest.mark.parametrize(
