@@ -118,14 +118,6 @@ async def target_in_scope(body: TargetCreate, principal: Caller) -> TargetCreate
     return body
 
 
-ScopedDistrict = Annotated[str | None, Depends(scoped_district)]
-CurrentIncident = Annotated[IncidentRef, Depends(incident_in_scope)]
-UnitInScope = Annotated[UnitRef, Depends(unit_in_scope)]
-ScopedUnitCreate = Annotated[UnitCreate, Depends(unit_create_in_scope)]
-ScopedAssign = Annotated[AssignBody, Depends(assign_in_scope)]
-ScopedTarget = Annotated[TargetCreate, Depends(target_in_scope)]
-
-
 @raises(403)
 async def own_unit_responder(unit_id: int, principal: Caller) -> Principal:
     """Only the unit's own responder token (a GPS fix comes from the vehicle's device, nobody else)."""
@@ -134,7 +126,7 @@ async def own_unit_responder(unit_id: int, principal: Caller) -> Principal:
     return principal
 
 
-own_unit_responder.__dict__["allowed_roles"] = ("responder",)
+own_unit_responder.allowed_roles = ("responder",)  # type: ignore[attr-defined]  # read by the access tests
 
 
 @raises(403, 404)
@@ -156,14 +148,12 @@ async def unit_stream_in_scope(unit_id: int, principal: Caller, request: Request
     return UnitRef(unit_id, district)
 
 
-OwnUnitResponder = Annotated[Principal, Depends(own_unit_responder)]
-UnitStreamInScope = Annotated[UnitRef, Depends(unit_stream_in_scope)]
-
-
 @raises(403, 404)
 async def revocation_in_scope(body: RevocationCreate, principal: Caller, db: Db) -> RevocationCreate:
-    """A revocation's body: a scoped admin revokes only units of their district (never people or jtis,
-    whose district a token does not show)."""
+    """A revocation's body: a scoped admin revokes only units of their district.
+
+    Never people or jtis: a token does not show whose district they are.
+    """
     if principal.district is None:
         return body
     if body.unit_id is None:
@@ -177,4 +167,12 @@ async def revocation_in_scope(body: RevocationCreate, principal: Caller, db: Db)
     return body
 
 
+ScopedDistrict = Annotated[str | None, Depends(scoped_district)]
+CurrentIncident = Annotated[IncidentRef, Depends(incident_in_scope)]
+UnitInScope = Annotated[UnitRef, Depends(unit_in_scope)]
+UnitStreamInScope = Annotated[UnitRef, Depends(unit_stream_in_scope)]
+OwnUnitResponder = Annotated[Principal, Depends(own_unit_responder)]
+ScopedUnitCreate = Annotated[UnitCreate, Depends(unit_create_in_scope)]
+ScopedAssign = Annotated[AssignBody, Depends(assign_in_scope)]
+ScopedTarget = Annotated[TargetCreate, Depends(target_in_scope)]
 ScopedRevocation = Annotated[RevocationCreate, Depends(revocation_in_scope)]
