@@ -114,17 +114,33 @@ def serve(
         )
 
 
-@cli.command()
+token_cli = typer.Typer(
+    invoke_without_command=True, help="Print a signed bearer token (--role ...), or revoke tokens (revoke)."
+)
+cli.add_typer(token_cli, name="token")
+
+
+@token_cli.callback()
 def token(
-    role: Annotated[str, typer.Option(help="operator, responder, supervisor, analyst, admin or gateway")],
+    ctx: typer.Context,
+    role: Annotated[
+        str | None, typer.Option(help="operator, responder, supervisor, analyst, admin or gateway")
+    ] = None,
     unit: Annotated[int | None, typer.Option(help="unit id (responder tokens)")] = None,
-    district: Annotated[str | None, typer.Option(help="district the holder works for")] = None,
+    district: Annotated[
+        str | None, typer.Option(help="district the holder works for (limits what the token sees)")
+    ] = None,
     subject: Annotated[str | None, typer.Option(help="who holds it (written into the event log)")] = None,
     ttl_hours: Annotated[float | None, typer.Option(help="lifetime in hours")] = None,
 ) -> None:
     """Print a signed bearer token."""
     from app.security import issue_token, utcnow
 
+    if ctx.invoked_subcommand is not None:
+        return
+    if role is None:
+        typer.echo("error: --role is required (or: dial112 token revoke ...)", err=True)
+        raise typer.Exit(2)
     settings = get_settings()
     try:
         value = issue_token(
@@ -140,6 +156,57 @@ def token(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(value)
+
+
+async def _revoke(
+    url: str, jti: str | None, unit: int | None, subject: str | None, reason: str | None
+) -> str:
+    import dataclasses
+    import getpass
+
+    from app.database import create_pool, transaction
+    from app.security import utcnow
+    from app.services.revocations import revoke
+
+    pool = await create_pool(url, 1, 1)
+    try:
+        async with transaction(pool) as conn:
+            done = await revoke(
+                conn,
+                jti=jti,
+                unit_id=unit,
+                subject=subject,
+                reason=reason,
+                actor=f"cli:{getpass.getuser()}",
+                now=utcnow(),
+            )
+        return json.dumps(dataclasses.asdict(done), default=str)
+    finally:
+        await pool.close()
+
+
+@token_cli.command("revoke")
+def token_revoke(
+    jti: Annotated[str | None, typer.Option(help="one token, by its jti")] = None,
+    unit: Annotated[int | None, typer.Option(help="every token of a unit (a lost responder phone)")] = None,
+    subject: Annotated[str | None, typer.Option(help="every token of a person")] = None,
+    reason: Annotated[str | None, typer.Option(help="why (kept in the audit trail)")] = None,
+) -> None:
+    """Revoke tokens issued until now: every worker refuses them within seconds (prints the revocation)."""
+    from app.database import database_url_or_embedded
+    from app.errors import DomainError
+
+    given = [name for name, value in (("--jti", jti), ("--unit", unit), ("--subject", subject)) if value]
+    if len(given) != 1:
+        typer.echo("error: give exactly one of --jti, --unit, --subject", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    with database_url_or_embedded(settings.database_url, settings.data_dir) as url:
+        try:
+            typer.echo(asyncio.run(_revoke(url, jti, unit, subject, reason)))
+        except DomainError as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(1) from exc
 
 
 @cli.command()

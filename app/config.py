@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     risk_check_interval_seconds: float = 10.0
     sse_heartbeat_seconds: float = 15.0
     women_review_hours: float = 24.0
+    # A mass lapse is a system fault (the responder app or its network is down), not many lazy crews:
+    # this many units with an assignment unacknowledged past the timeout within the window.
+    mass_lapse_units: int = Field(default=5, ge=2)
+    mass_lapse_window_seconds: float = 180.0
+    # Revocations reach a worker on NOTIFY at once; this poll bounds the delay if a notification is lost.
+    revocation_poll_seconds: float = Field(default=2.0, gt=0, le=5)
+    # A key older than this may be reused by its owner for a new call.
+    idempotency_key_hours: float = 24.0
+    # Caller history (flagged on the incident, never a refusal): repeat calls in 24 h, hoax closures.
+    repeat_caller_calls_24h: int = 3
+    hoax_words: list[str] = ["hoax", "prank", "fake"]
     # Turnout (notified → en route) beyond this is a lapse; NFPA 1710 (docs/domain.md).
     turnout_limit_seconds: dict[str, float] = Field(default_factory=registry.default_turnout_limits)
     default_turnout_limit_seconds: float = 60.0

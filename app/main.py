@@ -14,7 +14,9 @@ from app.config import Settings, get_settings
 from app.database import create_pool
 from app.errors import DomainError
 from app.realtime.hub import FeedHub
+from app.realtime.revocations import RevocationWatch
 from app.routers import (
+    access,
     analytics,
     cameras,
     console,
@@ -26,6 +28,7 @@ from app.routers import (
     triage,
     units,
 )
+from app.routers.openapi_errors import document_errors
 from app.services.dispatcher import Dispatcher
 from app.services.geography import load_gazetteer, load_service_area
 from app.services.watchdog import watchdog
@@ -90,6 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.area is not None:
                 gazetteer = load_gazetteer(settings.geography_dir)
                 app.state.dispatcher = Dispatcher.build(settings, app.state.area, gazetteer)
+            app.state.revocation_watch = RevocationWatch(
+                app.state.pool, settings.database_url, settings.revocation_poll_seconds
+            )
+            await app.state.revocation_watch.start()
             app.state.hub = FeedHub(app.state.pool, settings.database_url)
             await app.state.hub.start()
             try:
@@ -99,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     yield
             finally:
                 await app.state.hub.stop()
+                await app.state.revocation_watch.stop()
         finally:
             if app.state.analytics_pool is not app.state.pool:
                 await app.state.analytics_pool.close()
@@ -136,4 +144,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     console.install(app)
     app.include_router(seniors.router)
     app.include_router(cameras.router)
+    app.include_router(access.router)
+    document_errors(app)
     return app

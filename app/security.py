@@ -30,11 +30,17 @@ class Principal:
     unit_id: int | None = None
     district: str | None = None
     token_id: str = ""
+    issued_at: datetime | None = None
 
     @property
     def actor(self) -> str:
         """The name written into the event log for this caller's writes."""
         return f"{self.role}:{self.subject}#{self.token_id}"
+
+    @property
+    def user(self) -> str:
+        """Who holds the token, whichever token they use (role and subject); idempotency keys are theirs."""
+        return f"{self.role}:{self.subject}"
 
 
 def issue_token(
@@ -78,12 +84,21 @@ def read_token(secret: str, token: str) -> Principal:
     unit = claims.get("unit")
     if role == "responder" and not isinstance(unit, int):
         raise InvalidToken("responder token is not bound to a unit")
+    district = claims.get("district")
+    if district is not None and not isinstance(district, str):
+        raise InvalidToken("token has an invalid district")
+    try:
+        iat = claims.get("iat")
+        issued_at = datetime.fromtimestamp(iat, UTC) if isinstance(iat, int | float) else None
+    except (OverflowError, OSError, ValueError) as exc:
+        raise InvalidToken("token has an invalid issue time") from exc
     return Principal(
         subject=str(claims["sub"]),
         role=role,
         unit_id=unit if isinstance(unit, int) else None,
-        district=claims.get("district"),
+        district=district or None,
         token_id=str(claims.get("jti", "")),
+        issued_at=issued_at,
     )
 
 

@@ -31,6 +31,7 @@ from app.database import asyncpg_dsn
 from app.dispatch.geography import Region, ServiceArea
 from app.dispatch.policy import Candidate, EtaModel, FastestArrivalPolicy, Need, needed_services
 from app.dispatch.triage import classify
+from app.repositories import callers as callers_repo
 from app.repositories import incidents as repo
 from app.security import issue_token
 
@@ -133,14 +134,18 @@ async def raw_baseline(url: str, seconds: float, points: list[tuple[float, float
             t = triaged[rng.randrange(len(triaged))]
             now = datetime.now(UTC)
             category = t.category or "police"
+            number = f"+91{rng.randrange(10**10)}"
             async with pool.acquire() as conn, conn.transaction():
+                # As the service does: tag the transaction for the audit, read the caller's history.
+                await conn.execute("SELECT set_config('dial112.request_id', $1, true)", f"bench-{done}")
+                await callers_repo.caller_counts(conn, number, now, ["%hoax%", "%prank%", "%fake%"])
                 target = await repo.target_minutes(conn, area_type, district, category)
                 dup = await repo.find_duplicate_of(
                     conn,
                     category=category,
                     lat=lat,
                     lon=lon,
-                    caller_number=f"+91{rng.randrange(10**10)}",
+                    caller_number=number,
                     radius_m=300,
                     since=now - timedelta(minutes=15),
                 )

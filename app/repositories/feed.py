@@ -7,6 +7,12 @@ import asyncpg
 from app.repositories.locks import PUBLISHER_LOCK, try_round_lock
 
 EVENT_COLUMNS = "seq, kind, incident_id, unit_id, district, actor, data, at"
+SYSTEM_ALERT_PREFIX = "system."  # state-wide alerts (e.g. a responder-app outage): every console gets them
+
+
+def is_system_alert(kind: str) -> bool:
+    """True for the kinds of event every console receives, whatever its district."""
+    return kind.startswith(SYSTEM_ALERT_PREFIX)
 
 
 async def publish(conn: asyncpg.Connection, batch: int = 5000) -> tuple[bool, int | None, bool]:
@@ -64,11 +70,12 @@ async def unit_events_after(
 async def events_after(
     conn: asyncpg.Connection, district: str | None, after: int, limit: int
 ) -> list[asyncpg.Record]:
-    """Published events (optionally of one district) after a seq, in order."""
+    """Published events (optionally of one district, with the state-wide system alerts) after a seq."""
     return list(
         await conn.fetch(
             f"""SELECT {EVENT_COLUMNS} FROM events
-                WHERE seq > $2 AND seq IS NOT NULL AND ($1::text IS NULL OR district = $1)
+                WHERE seq > $2 AND seq IS NOT NULL
+                  AND ($1::text IS NULL OR district = $1 OR kind LIKE '{SYSTEM_ALERT_PREFIX}%')
                 ORDER BY seq LIMIT $3""",
             district,
             after,

@@ -10,7 +10,7 @@ import asyncpg
 INCIDENT_COLUMNS = """i.id, i.status, i.category, i.secondary, i.priority, i.triage, i.district, i.area_type,
     i.target_minutes, i.lat, i.lon, i.address, i.received_at, i.caller_number, i.duplicate_of,
     i.first_on_scene_at, i.response_seconds, i.within_target, i.disposition, i.ended_at, i.pending,
-    i.needs_review, i.created_at, i.location_source, i.senior"""
+    i.needs_review, i.created_at, i.location_source, i.senior, i.caller_history"""
 
 ASSIGNMENT_COLUMNS = """a.id, a.incident_id, a.unit_id, a.unit_type, a.service, a.status, a.eta_seconds,
     a.distance_km, a.dispatched_at, a.acknowledged_at, a.en_route_at, a.on_scene_at, a.transporting_at,
@@ -29,26 +29,49 @@ CROSS JOIN LATERAL (
 """
 
 
-async def claim_idempotency_key(conn: asyncpg.Connection, key: str, request_hash: str, actor: str) -> bool:
-    """Reserve a key for this request; False when another request already holds it (waits for it to end)."""
+async def claim_idempotency_key(
+    conn: asyncpg.Connection,
+    owner: str,
+    key: str,
+    request_hash: str,
+    actor: str,
+    now: datetime,
+    expired_before: datetime,
+) -> bool:
+    """Reserve the owner's key for this request (taking it over if it was made before `expired_before`);
+    False when the owner's live key is held by another request (waits for that request to end)."""
     row = await conn.fetchval(
-        """INSERT INTO idempotency_keys (key, request_hash, created_by) VALUES ($1, $2, $3)
-           ON CONFLICT (key) DO NOTHING RETURNING true""",
+        """INSERT INTO idempotency_keys AS k (owner, key, request_hash, created_by, created_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (owner, key) DO UPDATE
+               SET request_hash = EXCLUDED.request_hash, response = NULL,
+                   created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at
+               WHERE k.created_at < $6
+           RETURNING true""",
+        owner,
         key,
         request_hash,
         actor,
+        now,
+        expired_before,
     )
     return bool(row)
 
 
-async def get_idempotent_response(conn: asyncpg.Connection, key: str) -> asyncpg.Record | None:
-    """The stored hash and first response for a key."""
-    return await conn.fetchrow("SELECT request_hash, response FROM idempotency_keys WHERE key = $1", key)
+async def get_idempotent_response(conn: asyncpg.Connection, owner: str, key: str) -> asyncpg.Record | None:
+    """The stored hash and first response for the owner's key."""
+    return await conn.fetchrow(
+        "SELECT request_hash, response FROM idempotency_keys WHERE owner = $1 AND key = $2", owner, key
+    )
 
 
-async def store_idempotent_response(conn: asyncpg.Connection, key: str, response: dict[str, Any]) -> None:
+async def store_idempotent_response(
+    conn: asyncpg.Connection, owner: str, key: str, response: dict[str, Any]
+) -> None:
     """Keep the first response of a keyed request for its retries."""
-    await conn.execute("UPDATE idempotency_keys SET response = $2 WHERE key = $1", key, response)
+    await conn.execute(
+        "UPDATE idempotency_keys SET response = $3 WHERE owner = $1 AND key = $2", owner, key, response
+    )
 
 
 async def find_duplicate_of(
@@ -98,8 +121,9 @@ async def insert_incident_with_call(
             INSERT INTO incidents (status, category, secondary, priority, triage, district, area_type,
                                    target_minutes, lat, lon, address, received_at, caller_number,
                                    duplicate_of, pending, needs_review, created_by, location_source,
-                                   senior_member_id, senior)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $21, $22, $23)
+                                   senior_member_id, senior, caller_history)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                    $21, $22, $23, $24)
             RETURNING id, created_at
         ), c AS (
             INSERT INTO calls (incident_id, caller_number, text, channel, lat, lon, address, received_at,
@@ -138,6 +162,7 @@ async def insert_incident_with_call(
         incident["location_source"],
         None if incident["senior"] is None else incident["senior"]["id"],
         incident["senior"],
+        incident.get("caller_history"),
     )
     assert row is not None
     return row["incident_id"], row["call_id"], row["created_at"]

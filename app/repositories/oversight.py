@@ -53,8 +53,10 @@ async def insert_target(
 # ---------------------------------------------------------------------------------------------- live risk
 
 
-async def unreached_incidents(conn: asyncpg.Connection, *, unmarked_only: bool) -> list[asyncpg.Record]:
-    """Open incidents nobody has reached, each with its units still on the way and their positions."""
+async def unreached_incidents(
+    conn: asyncpg.Connection, *, unmarked_only: bool, district: str | None = None
+) -> list[asyncpg.Record]:
+    """Open incidents nobody has reached (of one district, or all), with their units on the way."""
     marker = "AND (m.at_risk_at IS NULL OR m.breached_at IS NULL)" if unmarked_only else ""
     return list(
         await conn.fetch(
@@ -77,7 +79,9 @@ async def unreached_incidents(conn: asyncpg.Connection, *, unmarked_only: bool) 
                 WHERE a.incident_id = i.id AND a.cleared_at IS NULL AND a.on_scene_at IS NULL
             ) u ON true
             WHERE i.first_on_scene_at IS NULL AND i.status IN ('queued','dispatched','on_scene') {marker}
-            """
+              AND ($1::text IS NULL OR i.district = $1)
+            """,
+            district,
         )
     )
 
@@ -189,9 +193,10 @@ async def review_queue(
 
 
 async def in_review_queue(conn: asyncpg.Connection, incident_id: int) -> asyncpg.Record | None:
-    """The incident's women-review eligibility: None when unknown, else (in_queue)."""
+    """The incident's women-review eligibility and district: None when unknown."""
     return await conn.fetchrow(
-        "SELECT ((category = 'women' AND priority = 1) OR serious) AS in_queue FROM incidents WHERE id = $1",
+        """SELECT ((category = 'women' AND priority = 1) OR serious) AS in_queue, district
+           FROM incidents WHERE id = $1""",
         incident_id,
     )
 
@@ -231,6 +236,7 @@ async def lapses(
     now: datetime,
     turnout_limits: dict[str, float],
     default_turnout_limit: float,
+    district: str | None = None,
 ) -> list[asyncpg.Record]:
     """Per key and kind of lapse: how many incidents and which; unit lapses belong to the unit's station."""
     select, group = _LAPSE_KEYS[group_by]
@@ -241,6 +247,7 @@ async def lapses(
                 SELECT i.* FROM incidents i
                 WHERE ($1::timestamptz IS NULL OR i.received_at >= $1)
                   AND ($2::timestamptz IS NULL OR i.received_at < $2)
+                  AND ($6::text IS NULL OR i.district = $6)
             ), lapse AS (
                 SELECT 'breached' AS kind, i.id AS incident_id, a.unit_id
                 FROM period i LEFT JOIN assignments a ON a.incident_id = i.id
@@ -275,5 +282,6 @@ async def lapses(
             now,
             turnout_limits,
             default_turnout_limit,
+            district,
         )
     )

@@ -93,10 +93,10 @@ async def upsert_demo_units(conn: asyncpg.Connection, rows: list[tuple[str, str,
 
 
 async def latest_fixes(conn: asyncpg.Connection, unit_ids: list[int]) -> list[asyncpg.Record]:
-    """Each existing unit with its latest GPS fix (lat/lon/recorded_at null before its first fix)."""
+    """Each existing unit, its district and latest GPS fix (lat/lon/recorded_at null before its first)."""
     return list(
         await conn.fetch(
-            """SELECT u.id, p.lat, p.lon, p.recorded_at FROM units u
+            """SELECT u.id, u.district, p.lat, p.lon, p.recorded_at FROM units u
                LEFT JOIN LATERAL (SELECT lat, lon, recorded_at FROM unit_positions
                                   WHERE unit_id = u.id ORDER BY recorded_at DESC LIMIT 1) p ON true
                WHERE u.id = ANY($1::bigint[])""",

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 
 from app.routers.deps import Analyst, AnalyticsDb
+from app.routers.scope import ScopedDistrict
 from app.schemas.analytics import ResponseTimeRow, VolumeRow
 from app.services import analytics as service
 
@@ -41,8 +42,9 @@ def _documented(model: Any) -> dict[int | str, dict[str, Any]]:
 
 @router.get("/response-times", response_model=None, responses=_documented(ResponseTimeRow))
 async def response_times(
-    db: AnalyticsDb,
     principal: Analyst,
+    scope: ScopedDistrict,
+    db: AnalyticsDb,
     group_by: Annotated[str | None, Query(description=f"comma-separated: {_DIMS}")] = None,
     from_: Annotated[
         str | None, Query(alias="from", description="ISO date or date-time (IST if naive)")
@@ -63,7 +65,7 @@ async def response_times(
 ) -> Any:
     """Count, mean, median, p90 (seconds) and % within target per group; CSV on Accept: text/csv."""
     filters = {
-        "district": district,
+        "district": scope,
         "category": category,
         "area_type": area_type,
         "priority": priority,
@@ -78,8 +80,9 @@ async def response_times(
 
 @router.get("/volumes", response_model=None, responses=_documented(VolumeRow))
 async def volumes(
-    db: AnalyticsDb,
     principal: Analyst,
+    scope: ScopedDistrict,
+    db: AnalyticsDb,
     group_by: Annotated[
         str | None, Query(description=f"comma-separated: {', '.join(service.VOLUME_DIMENSIONS)}")
     ] = None,
@@ -92,7 +95,7 @@ async def volumes(
     accept: Annotated[str | None, Header()] = None,
 ) -> Any:
     """Calls, incidents, duplicates, referred, cancelled and help given per service, by group and period."""
-    filters = {"district": district, "category": category, "area_type": area_type, "priority": priority}
+    filters = {"district": scope, "category": category, "area_type": area_type, "priority": priority}
     s = service.build_slice(
         group_by,
         from_,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.dispatch.surveillance import AlertKindName, AlertPlan, CameraKindName
 from app.routers.deps import (
@@ -19,12 +19,12 @@ from app.routers.deps import (
     OperatorOrSupervisor,
     SettingsDep,
 )
+from app.routers.scope import CameraAlertInScope, ScopedCameraCreate, ScopedDistrict
 from app.schemas.cameras import (
     CameraAlertCreate,
     CameraAlertFilter,
     CameraAlertRead,
     CameraAlertStatsRow,
-    CameraCreate,
     CameraRead,
     ConfirmBody,
     DismissBody,
@@ -35,12 +35,10 @@ from app.services import cameras as cameras_service
 
 router = APIRouter(prefix="/api/v1", tags=["smart-city surveillance"])
 
-AlertId = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807, description="a camera alert id")]
-
 
 @router.post("/cameras", status_code=201)
 async def create_camera(
-    body: CameraCreate, db: Db, area: Area, settings: SettingsDep, principal: Admin
+    principal: Admin, body: ScopedCameraCreate, db: Db, area: Area, settings: SettingsDep
 ) -> CameraRead:
     """Register a camera or panic pole (admin); the district comes from the location when omitted."""
     return await cameras_service.register_camera(
@@ -50,9 +48,10 @@ async def create_camera(
 
 @router.get("/cameras")
 async def list_cameras(
+    principal: OperatorOrSupervisor,
+    scope: ScopedDistrict,
     db: Db,
     settings: SettingsDep,
-    principal: OperatorOrSupervisor,
     district: str | None = None,
     kind: CameraKindName | None = None,
     near: Annotated[str | None, Query(description="LAT,LON: cameras around it, nearest first")] = None,
@@ -63,7 +62,7 @@ async def list_cameras(
     """Cameras by code, or around `near` (within radius_m, default 500 m) nearest first."""
     return await cameras_service.list_cameras(
         db,
-        district=district,
+        district=scope,
         kind=kind,
         near=near,
         radius_m=radius_m,
@@ -103,21 +102,26 @@ async def post_camera_alert(
 
 @router.get("/camera-alerts", response_model=list[CameraAlertRead])
 async def list_camera_alerts(
-    flt: Annotated[CameraAlertFilter, Query()], db: Db, principal: OperatorOrSupervisor
+    principal: OperatorOrSupervisor,
+    scope: ScopedDistrict,
+    flt: Annotated[CameraAlertFilter, Query()],
+    db: Db,
 ) -> list[dict[str, Any]]:
     """Alerts oldest first; status=pending_review is the operators' review queue."""
-    return await camera_alerts.list_alerts(db, flt)
+    return await camera_alerts.list_alerts(db, flt.model_copy(update={"district": scope}))
 
 
 @router.get("/camera-alerts/{alert_id}", response_model=CameraAlertRead)
-async def get_camera_alert(alert_id: AlertId, db: Db, principal: OperatorOrSupervisor) -> dict[str, Any]:
+async def get_camera_alert(
+    principal: OperatorOrSupervisor, alert_id: CameraAlertInScope, db: Db
+) -> dict[str, Any]:
     """One alert with its camera and what was decided."""
     return await camera_alerts.read_alert(db, alert_id)
 
 
 @router.post("/camera-alerts/{alert_id}/confirm", response_model=CameraAlertRead)
 async def confirm_camera_alert(
-    alert_id: AlertId, body: ConfirmBody, db: Db, dispatcher: Dispatch, principal: Operator
+    principal: Operator, alert_id: CameraAlertInScope, body: ConfirmBody, db: Db, dispatcher: Dispatch
 ) -> dict[str, Any]:
     """Confirm a waiting alert: its incident is created and dispatched (category and priority may change)."""
     return await camera_alerts.confirm_alert(
@@ -127,7 +131,7 @@ async def confirm_camera_alert(
 
 @router.post("/camera-alerts/{alert_id}/dismiss", response_model=CameraAlertRead)
 async def dismiss_camera_alert(
-    alert_id: AlertId, body: DismissBody, db: Db, principal: Operator
+    principal: Operator, alert_id: CameraAlertInScope, body: DismissBody, db: Db
 ) -> dict[str, Any]:
     """Dismiss a waiting alert as a false alarm, with the reason."""
     return await camera_alerts.dismiss_alert(db, alert_id, body.reason, principal=principal, now=utcnow())
@@ -138,8 +142,9 @@ async def dismiss_camera_alert(
     "/analytics/camera-alerts", response_model=list[CameraAlertStatsRow], response_model_exclude_unset=True
 )
 async def camera_alert_stats(
-    db: AnalyticsDb,
     principal: Analyst,
+    scope: ScopedDistrict,
+    db: AnalyticsDb,
     group_by: Annotated[str | None, Query(description="comma-separated: camera, kind, district")] = None,
     from_: Annotated[
         str | None, Query(alias="from", description="ISO date or date-time (IST if naive)")
@@ -152,5 +157,5 @@ async def camera_alert_stats(
 ) -> list[dict[str, Any]]:
     """Alerts, confirmed, dismissed, dispatched at once, and the median time to an operator's decision."""
     return await camera_alerts.alert_stats(
-        db, group_by=group_by, start=from_, end=to, kind=kind, district=district
+        db, group_by=group_by, start=from_, end=to, kind=kind, district=scope
     )

@@ -9,10 +9,13 @@ import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app import requestctx
 from app.config import Settings
 from app.database import as_connection
 from app.dispatch.geography import ServiceArea
 from app.errors import DomainError, Forbidden, Unavailable
+from app.realtime.revocations import RevocationWatch
+from app.routers.openapi_errors import raises
 from app.security import InvalidToken, Principal, read_token
 from app.services.dispatcher import Dispatcher
 
@@ -38,41 +41,67 @@ async def settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 
 
+@raises(401)
 async def current_principal(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller named by the bearer token; 401 without a valid one."""
+    """The caller named by the bearer token; 401 without a valid one, or for a revoked one.
+
+    Nothing here touches the database (revocations are in memory), so a flood of bad tokens cannot
+    hold pool connections: every connection dependency depends on this one.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token (Authorization: Bearer <token>)")
     try:
-        return read_token(settings.signing_key, credentials.credentials)
+        principal = read_token(settings.signing_key, credentials.credentials)
     except InvalidToken as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
+    watch: RevocationWatch | None = getattr(request.app.state, "revocation_watch", None)
+    if watch is not None and (revoked := watch.revocations.revoked_at(principal)) is not None:
+        raise Unauthorized(f"invalid token: revoked at {revoked.isoformat()}")
+    return principal
 
 
 def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency that admits only the given roles (403 otherwise)."""
 
+    @raises(403)
     async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}")
         return principal
 
+    check.allowed_roles = roles  # type: ignore[attr-defined]  # read by the access tests
     return check
 
 
-async def unit_of_work(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """One transaction per request, committed before the response is sent (scope="function")."""
+@raises(503)
+async def unit_of_work(
+    request: Request,
+    principal: Annotated[Principal, Depends(current_principal)],
+    request_id: Annotated[str, Depends(requestctx.request_id)],
+) -> AsyncIterator[asyncpg.Connection]:
+    """One transaction per request, committed before the response is sent (scope="function").
+
+    Taken only after the caller is authenticated (it depends on current_principal). A write tags the
+    transaction with the request id, which every event it appends records (events.request_id's default).
+    """
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as conn, conn.transaction():
+        if request.method not in ("GET", "HEAD"):
+            await conn.execute("SELECT set_config('dial112.request_id', $1, true)", request_id)
         yield as_connection(conn)
 
 
 Db = Annotated[asyncpg.Connection, Depends(unit_of_work, scope="function")]
 
 
-async def analytics_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+@raises(503)
+async def analytics_connection(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)]
+) -> AsyncIterator[asyncpg.Connection]:
     """A read-only snapshot on the analytics pool (a replica when DIAL112_ANALYTICS_DATABASE_URL is set)."""
     pool: asyncpg.Pool = getattr(request.app.state, "analytics_pool", None) or request.app.state.pool
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
@@ -91,6 +120,7 @@ AnyRole = Annotated[Principal, Depends(current_principal)]
 Intake = Annotated[Principal, Depends(require("operator", "gateway", "admin"))]
 
 
+@raises(503)
 async def service_area(request: Request) -> ServiceArea:
     """The loaded geography; 503 until `dial112 seed` has run."""
     area: ServiceArea | None = request.app.state.area
@@ -102,6 +132,7 @@ async def service_area(request: Request) -> ServiceArea:
 Area = Annotated[ServiceArea, Depends(service_area)]
 
 
+@raises(503)
 async def dispatcher(request: Request) -> Dispatcher:
     """The dispatcher built at start-up; 503 until the geography is loaded."""
     found: Dispatcher | None = request.app.state.dispatcher
@@ -113,6 +144,7 @@ async def dispatcher(request: Request) -> Dispatcher:
 Dispatch = Annotated[Dispatcher, Depends(dispatcher)]
 
 
+@raises(403)
 async def responder_or_operator(
     unit_id: int, principal: Annotated[Principal, Depends(current_principal)]
 ) -> Principal:
@@ -126,10 +158,14 @@ async def responder_or_operator(
     return principal
 
 
+responder_or_operator.allowed_roles = ("responder", "operator", "admin")  # type: ignore[attr-defined]
 UnitActor = Annotated[Principal, Depends(responder_or_operator)]
 
 
-async def direct_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+@raises(503)
+async def direct_connection(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)]
+) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection in autocommit, for use cases whose only write is one statement (GPS fixes)."""
     # BEGIN and COMMIT would double the round trips of the hottest endpoint for no added atomicity.
     pool: asyncpg.Pool = request.app.state.pool

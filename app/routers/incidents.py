@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.dispatch.intake import CallPlan
 from app.routers.deps import Db, Dispatch, Intake, Operator, OperatorOrSupervisor, SettingsDep
+from app.routers.openapi_errors import CONFLICT
+from app.routers.scope import CurrentIncident, ScopedAssign, ScopedDistrict
 from app.schemas.incidents import (
-    AssignBody,
     CallAccepted,
     CallCreate,
     CancelBody,
@@ -29,7 +30,7 @@ async def planned_call(body: CallCreate, dispatcher: Dispatch, principal: Intake
     return intake.preplan(dispatcher, body, utcnow())
 
 
-@router.post("/calls", status_code=201, response_model=CallAccepted)
+@router.post("/calls", status_code=201, response_model=CallAccepted, responses=CONFLICT)
 async def create_call(
     body: CallCreate,
     principal: Intake,
@@ -50,55 +51,58 @@ async def create_call(
 
 @router.get("/incidents", response_model=list[IncidentRead])
 async def list_incidents(
-    flt: Annotated[IncidentFilter, Query()], db: Db, principal: OperatorOrSupervisor
+    principal: OperatorOrSupervisor,
+    district: ScopedDistrict,
+    flt: Annotated[IncidentFilter, Query()],
+    db: Db,
 ) -> list[IncidentRead]:
     """Incidents, newest first, filtered by status, district and category."""
-    return await incidents.list_incidents(db, **flt.model_dump())
+    return await incidents.list_incidents(db, **(flt.model_dump() | {"district": district}))
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentRead)
 async def get_incident(
-    incident_id: int, db: Db, settings: SettingsDep, principal: OperatorOrSupervisor
+    principal: OperatorOrSupervisor, incident: CurrentIncident, db: Db, settings: SettingsDep
 ) -> IncidentRead:
     """One incident with its assignments, linked calls and the cameras that can see it."""
-    return await cameras.read_incident_with_cameras(db, incident_id, settings)
+    return await cameras.read_incident_with_cameras(db, incident.id, settings)
 
 
-@router.post("/incidents/{incident_id}/cancel", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/cancel", response_model=IncidentRead, responses=CONFLICT)
 async def cancel_incident(
-    incident_id: int, body: CancelBody, db: Db, dispatcher: Dispatch, principal: Operator
+    principal: Operator, incident: CurrentIncident, body: CancelBody, db: Db, dispatcher: Dispatch
 ) -> IncidentRead:
     """Cancel an incident; its units are released."""
     return await incident_actions.end_incident(
-        db, dispatcher, incident_id, "cancelled", disposition=body.reason, principal=principal, now=utcnow()
+        db, dispatcher, incident.id, "cancelled", disposition=body.reason, principal=principal, now=utcnow()
     )
 
 
-@router.post("/incidents/{incident_id}/close", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/close", response_model=IncidentRead, responses=CONFLICT)
 async def close_incident(
-    incident_id: int, body: CloseBody, db: Db, dispatcher: Dispatch, principal: Operator
+    principal: Operator, incident: CurrentIncident, body: CloseBody, db: Db, dispatcher: Dispatch
 ) -> IncidentRead:
     """Close an incident with a disposition; its units are released."""
     return await incident_actions.end_incident(
-        db, dispatcher, incident_id, "closed", disposition=body.disposition, principal=principal, now=utcnow()
+        db, dispatcher, incident.id, "closed", disposition=body.disposition, principal=principal, now=utcnow()
     )
 
 
-@router.post("/incidents/{incident_id}/assign", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/assign", response_model=IncidentRead, responses=CONFLICT)
 async def assign_unit(
-    incident_id: int, body: AssignBody, db: Db, dispatcher: Dispatch, principal: Operator
+    principal: Operator, incident: CurrentIncident, body: ScopedAssign, db: Db, dispatcher: Dispatch
 ) -> IncidentRead:
     """Send a chosen unit (manual assign), or swap one already sent (`replace_unit_id`: reassign)."""
     return await incident_actions.assign_unit(
-        db, dispatcher, incident_id, body, principal=principal, now=utcnow()
+        db, dispatcher, incident.id, body, principal=principal, now=utcnow()
     )
 
 
-@router.post("/incidents/{incident_id}/unlink", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/unlink", response_model=IncidentRead, responses=CONFLICT)
 async def unlink_incident(
-    incident_id: int, db: Db, dispatcher: Dispatch, principal: Operator
+    principal: Operator, incident: CurrentIncident, db: Db, dispatcher: Dispatch
 ) -> IncidentRead:
     """Make a call linked as a duplicate a separate incident, and dispatch it."""
     return await incident_actions.unlink_incident(
-        db, dispatcher, incident_id, principal=principal, now=utcnow()
+        db, dispatcher, incident.id, principal=principal, now=utcnow()
     )

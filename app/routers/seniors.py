@@ -38,28 +38,28 @@ MemberId = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807, description="
 
 
 @router.post("/seniors", status_code=201, response_model=SeniorRead)
-async def apply(body: SeniorCreate, db: Db, dispatcher: Dispatch, principal: Applicant) -> dict[str, Any]:
+async def apply(principal: Applicant, body: SeniorCreate, db: Db, dispatcher: Dispatch) -> dict[str, Any]:
     """An application (walk-in at the station, or from the WhatsApp / e-mail gateway): `pending`."""
     return await service.apply(db, dispatcher, body, principal=principal, now=utcnow())
 
 
 @router.get("/seniors", response_model=list[SeniorListItem])
 async def list_members(
-    flt: Annotated[SeniorFilter, Query()], db: Db, settings: SettingsDep, principal: Officer
+    principal: Officer, flt: Annotated[SeniorFilter, Query()], db: Db, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     """Members by id, without health or contact data (open a profile for that); scoped to a district."""
     return await service.list_members(db, flt, settings=settings, principal=principal)
 
 
 @router.get("/seniors/stats", response_model=SeniorStats)
-async def member_counts(db: Db, settings: SettingsDep, principal: Counter) -> dict[str, Any]:
+async def member_counts(principal: Counter, db: Db, settings: SettingsDep) -> dict[str, Any]:
     """Counts per district: pending, verified, rejected, inactive, overdue visits, unmet needs."""
     return await service.stats(db, settings=settings, principal=principal, now=utcnow())
 
 
 @router.get("/seniors/visits/due", response_model=list[DueVisit])
 async def visits_due(
-    flt: Annotated[DueFilter, Query()], db: Db, settings: SettingsDep, principal: Officer
+    principal: Officer, flt: Annotated[DueFilter, Query()], db: Db, settings: SettingsDep
 ) -> list[dict[str, Any]]:
     """Members whose next welfare visit is due on or before `by` (IST day, default today), overdue first."""
     return await service.visits_due(db, flt, settings=settings, principal=principal, now=utcnow())
@@ -67,7 +67,7 @@ async def visits_due(
 
 @router.get("/seniors/{member_id}", response_model=SeniorRead)
 async def read_member(
-    member_id: MemberId, db: Db, settings: SettingsDep, principal: Officer
+    principal: Officer, member_id: MemberId, db: Db, settings: SettingsDep
 ) -> dict[str, Any]:
     """One member's profile; the read is written to the audit trail."""
     return await service.read(db, member_id, settings=settings, principal=principal, now=utcnow())
@@ -75,14 +75,14 @@ async def read_member(
 
 @router.patch("/seniors/{member_id}", response_model=SeniorRead)
 async def update_member(
-    member_id: MemberId, body: SeniorUpdate, db: Db, dispatcher: Dispatch, principal: Officer
+    principal: Officer, member_id: MemberId, body: SeniorUpdate, db: Db, dispatcher: Dispatch
 ) -> dict[str, Any]:
     """Change a member's details; `active: false` deactivates, `active: true` reactivates."""
     return await service.update(db, dispatcher, member_id, body, principal=principal, now=utcnow())
 
 
 @router.delete("/seniors/{member_id}", response_model=ErasureRead)
-async def erase_member(member_id: MemberId, db: Db, principal: Officer) -> dict[str, Any]:
+async def erase_member(principal: Officer, member_id: MemberId, db: Db) -> dict[str, Any]:
     """Erase a member on their request: their personal data is gone, the erasure is recorded."""
     now = utcnow()
     await service.erase(db, member_id, principal=principal)
@@ -91,7 +91,7 @@ async def erase_member(member_id: MemberId, db: Db, principal: Officer) -> dict[
 
 @router.post("/seniors/{member_id}/verification", response_model=SeniorRead)
 async def decide(
-    member_id: MemberId, body: VerificationBody, db: Db, settings: SettingsDep, principal: Officer
+    principal: Officer, member_id: MemberId, body: VerificationBody, db: Db, settings: SettingsDep
 ) -> dict[str, Any]:
     """The station's decision on a pending application: `verified`, or `rejected` with a reason."""
     return await service.decide(db, member_id, body, settings=settings, principal=principal, now=utcnow())
@@ -99,7 +99,7 @@ async def decide(
 
 @router.post("/seniors/{member_id}/visits", status_code=201, response_model=VisitRead)
 async def record_visit(
-    member_id: MemberId, body: VisitCreate, db: Db, settings: SettingsDep, principal: Officer
+    principal: Officer, member_id: MemberId, body: VisitCreate, db: Db, settings: SettingsDep
 ) -> dict[str, Any]:
     """A welfare visit: when, the outcome, the needs raised and whether each was met."""
     return await service.record_visit(

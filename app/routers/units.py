@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.routers.deps import Admin, Db, Dispatch, OperatorOrSupervisor, SettingsDep, UnitActor
+from app.routers.openapi_errors import CONFLICT
+from app.routers.scope import ScopedDistrict, ScopedUnitCreate, UnitInScope
 from app.schemas.incidents import UnitStatusBody
-from app.schemas.units import UnitCreate, UnitFilter, UnitRead
+from app.schemas.units import UnitFilter, UnitRead
 from app.security import utcnow
 from app.services import unit_lifecycle
 from app.services import units as units_service
@@ -17,9 +19,9 @@ from app.services import units as units_service
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=CONFLICT)
 async def create_unit(
-    body: UnitCreate, db: Db, dispatcher: Dispatch, settings: SettingsDep, principal: Admin
+    principal: Admin, body: ScopedUnitCreate, db: Db, dispatcher: Dispatch, settings: SettingsDep
 ) -> UnitRead:
     """Register a unit (admin); it starts `available`."""
     now = utcnow()
@@ -29,24 +31,29 @@ async def create_unit(
 
 @router.get("")
 async def list_units(
-    flt: Annotated[UnitFilter, Query()], db: Db, settings: SettingsDep, principal: OperatorOrSupervisor
+    principal: OperatorOrSupervisor,
+    district: ScopedDistrict,
+    flt: Annotated[UnitFilter, Query()],
+    db: Db,
+    settings: SettingsDep,
 ) -> list[UnitRead]:
     """Units with status and last position, filtered by district, type and status."""
     now = utcnow()
     stale = timedelta(minutes=settings.stale_position_minutes)
+    flt = flt.model_copy(update={"district": district})
     return [units_service.unit_read(r, now, stale) for r in await units_service.list_units(db, flt)]
 
 
-@router.post("/{unit_id}/status")
+@router.post("/{unit_id}/status", responses=CONFLICT)
 async def move_unit(
-    unit_id: int,
+    principal: UnitActor,
+    unit: UnitInScope,
     body: UnitStatusBody,
     db: Db,
     dispatcher: Dispatch,
     settings: SettingsDep,
-    principal: UnitActor,
 ) -> UnitRead:
     """Move a unit through its lifecycle; each step stamps its assignment (409 for impossible steps)."""
     now = utcnow()
-    row = await unit_lifecycle.move_unit(db, dispatcher, unit_id, body, principal=principal, now=now)
+    row = await unit_lifecycle.move_unit(db, dispatcher, unit.id, body, principal=principal, now=now)
     return units_service.unit_read(row, now, timedelta(minutes=settings.stale_position_minutes))

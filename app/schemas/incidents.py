@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from app.schemas.cameras import NearbyCamera
 from app.schemas.common import Id, IncidentStatusName, Latitude, Longitude, ServiceName, UnitStatusName
@@ -15,10 +16,23 @@ from app.schemas.seniors import LocationSource, SeniorOnIncident
 Channel = Literal["voice", "sms", "panic", "app", "whatsapp", "email"]
 
 
-class CallCreate(BaseModel):
-    """A call as the call-taker or a channel gateway posts it."""
+# Where the call is: lat and lon together, or an address (then lat/lon absent or null). The validator
+# below enforces it; the schema says it too, so a client (or a fuzzer) that follows the schema is accepted.
+_LOCATION_SCHEMA: JsonDict = {
+    "anyOf": [
+        {"required": ["lat", "lon"], "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
+        {
+            "required": ["address"],
+            "properties": {"address": {"type": "string"}, "lat": {"type": "null"}, "lon": {"type": "null"}},
+        },
+    ]
+}
 
-    model_config = ConfigDict(extra="forbid")
+
+class CallCreate(BaseModel):
+    """A call as the call-taker or a channel gateway posts it: lat and lon, or an address, are required."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_LOCATION_SCHEMA)
 
     caller_number: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{2,19}$")] | None = None
     text: str = Field(default="", description="what the caller said, in any language")
@@ -84,6 +98,15 @@ class LinkedCall(BaseModel):
     received_at: datetime
 
 
+class CallerHistory(BaseModel):
+    """Calls from the same number (this one included) and incidents of them that ended as hoaxes."""
+
+    calls_24h: int
+    calls_7d: int
+    hoax_7d: int
+    flagged: bool = Field(description="a repeat caller (DIAL112_REPEAT_CALLER_CALLS_24H) or a recent hoax")
+
+
 class IncidentRead(BaseModel):
     """An incident with its assignments (validated from an incident row plus `assignments`)."""
 
@@ -122,6 +145,9 @@ class IncidentRead(BaseModel):
     source: dict[str, Any] | None = Field(
         default=None,
         description='what raised it when not a call, e.g. {"kind": "camera_alert", "alert_id": 7}',
+    )
+    caller_history: CallerHistory | None = Field(
+        default=None, description="recent calls from the number: flagged for the call-taker, never refused"
     )
 
 

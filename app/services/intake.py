@@ -18,6 +18,7 @@ from app.repositories import incidents as repo
 from app.repositories import seniors as seniors_repo
 from app.schemas.incidents import CallAccepted, CallCreate
 from app.security import Principal
+from app.services.callers import caller_history
 from app.services.dispatcher import Dispatcher
 from app.services.incidents import incident_read
 from app.services.queue import send_units
@@ -75,9 +76,14 @@ async def ingest_call(
     """
     settings = d.settings
     if idempotency_key is not None:
+        # A key is its sender's (another user's same key is another request) and lapses after a while.
         digest = request_hash(body)
-        if not await repo.claim_idempotency_key(conn, idempotency_key, digest, principal.actor):
-            first = await repo.get_idempotent_response(conn, idempotency_key)
+        expired_before = now - timedelta(hours=settings.idempotency_key_hours)
+        claimed = await repo.claim_idempotency_key(
+            conn, principal.user, idempotency_key, digest, principal.actor, now, expired_before
+        )
+        if not claimed:
+            first = await repo.get_idempotent_response(conn, principal.user, idempotency_key)
             assert first is not None
             if first["request_hash"] != digest:
                 raise Conflict("Idempotency-Key: this key was used with a different request body")
@@ -100,6 +106,7 @@ async def ingest_call(
             since=call.received_at - timedelta(minutes=settings.duplicate_window_minutes),
         )
     status, services = call.outcome(duplicate_of)
+    history = await caller_history(conn, body.caller_number, call.received_at, settings)
 
     incident: dict[str, Any] = {
         "status": status.value,
@@ -126,6 +133,7 @@ async def ingest_call(
         "created_by": principal.actor,
         "location_source": call.location_source,
         "senior": None if call.senior is None else call.senior.as_dict(),
+        "caller_history": history,
     }
     incident_id, call_id, _ = await repo.insert_incident_with_call(
         conn, incident, {"text": body.text, "channel": body.channel, "idempotency_key": idempotency_key}
@@ -139,5 +147,7 @@ async def ingest_call(
     incident.update(response_seconds=None, within_target=None, disposition=None, ended_at=None)
     response = CallAccepted(call_id=call_id, incident=incident_read(incident, sent))
     if idempotency_key is not None:
-        await repo.store_idempotent_response(conn, idempotency_key, response.model_dump(mode="json"))
+        await repo.store_idempotent_response(
+            conn, principal.user, idempotency_key, response.model_dump(mode="json")
+        )
     return response, True

@@ -172,9 +172,11 @@ def _risk_dict(row: asyncpg.Record, risk: Risk) -> dict[str, Any]:
     }
 
 
-async def at_risk(conn: asyncpg.Connection, eta: EtaModel, now: datetime) -> list[dict[str, Any]]:
-    """Open incidents that will miss their target (or already have), the least slack first."""
-    rows = {r["id"]: r for r in await repo.unreached_incidents(conn, unmarked_only=False)}
+async def at_risk(
+    conn: asyncpg.Connection, eta: EtaModel, now: datetime, *, district: str | None = None
+) -> list[dict[str, Any]]:
+    """Open incidents (of one district, or all) that will miss their target, the least slack first."""
+    rows = {r["id"]: r for r in await repo.unreached_incidents(conn, unmarked_only=False, district=district)}
     risks = [assess_risk(eta, _open_incident(r), now) for r in rows.values()]
     flagged = [r for r in risks if r.at_risk]
     ordered = most_urgent_first(flagged, {i: r["priority"] for i, r in rows.items()})
@@ -298,7 +300,12 @@ async def add_review(
         )
     row = await repo.insert_review(conn, incident_id, outcome, notes, now, principal.actor)
     await events_repo.append_event(
-        conn, "incident.reviewed", principal.actor, incident_id=incident_id, data={"outcome": outcome}
+        conn,
+        "incident.reviewed",
+        principal.actor,
+        incident_id=incident_id,
+        district=found["district"],
+        data={"outcome": outcome},
     )
     return dict(row)
 
@@ -325,6 +332,7 @@ async def lapse_report(
     turnout_limits: dict[str, float],
     default_turnout_limit: float,
     unmet_need_hours: float | None = None,
+    district: str | None = None,
 ) -> list[dict[str, Any]]:
     """Per district, station or unit: each kind of lapse with its count and the incident ids behind it,
     and (`unmet_senior_needs`) the Samarpan members with a need unmet for `unmet_need_hours`."""
@@ -336,6 +344,7 @@ async def lapse_report(
         now=now,
         turnout_limits=turnout_limits,
         default_turnout_limit=default_turnout_limit,
+        district=district,
     )
     keys = _KEY_COLUMNS[group_by]
     out: dict[tuple[Any, ...], dict[str, Any]] = {}

@@ -20,6 +20,7 @@ from app.dispatch.policy import (
 from app.dispatch.registry import OPEN_INCIDENT
 from app.repositories import events as events_repo
 from app.repositories import incidents as repo
+from app.repositories import lapses as lapses_repo
 from app.repositories import units as units_repo
 from app.services.dispatcher import Dispatcher
 from app.services.incidents import Row
@@ -165,12 +166,26 @@ async def redispatch(
     actor: str,
     exclude: list[int],
 ) -> asyncpg.Record | None:
-    """Put a service back on an incident whose unit dropped out, and send the next-best unit."""
+    """Put a service back on an incident whose unit dropped out, and send the next-best unit.
+
+    With no unit free and none left on it, a dispatched incident is `queued` again (and says so on the
+    feed), so the queue and `?status=queued` show it; the next unit to free up takes it.
+    """
     incident = await repo.get_incident(conn, incident_id, lock=True)
     if incident is None or incident["status"] not in OPEN_INCIDENT:
         return None
     await repo.add_pending(conn, incident_id, service)
-    return await send_best_unit(conn, d, incident, service, now=now, actor=actor, exclude=exclude)
+    sent = await send_best_unit(conn, d, incident, service, now=now, actor=actor, exclude=exclude)
+    if sent is None and (district := await lapses_repo.requeue_if_unserved(conn, incident_id)) is not None:
+        await events_repo.append_event(
+            conn,
+            "incident.queued",
+            actor,
+            incident_id=incident_id,
+            district=district,
+            data={"pending": service, "reason": "no unit free after its unit dropped out"},
+        )
+    return sent
 
 
 async def sweep_queue(conn: asyncpg.Connection, d: Dispatcher, now: datetime, limit: int = 20) -> int:

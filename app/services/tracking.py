@@ -18,9 +18,17 @@ _gateway_fix = TypeAdapter(GatewayFixIn)
 
 
 async def ingest_fixes(
-    conn: asyncpg.Connection, items: list[Any], *, settings: Settings, now: datetime
+    conn: asyncpg.Connection,
+    items: list[Any],
+    *,
+    settings: Settings,
+    now: datetime,
+    district: str | None = None,
 ) -> FixesResult:
-    """Judge every fix on its own, store those taken, and say which were rejected and why."""
+    """Judge every fix on its own, store those taken, and say which were rejected and why.
+
+    With `district` (a gateway token scoped to one), fixes of other districts' units are rejected.
+    """
     parsed: list[tuple[int, Fix]] = []
     rejected: list[FixRejection] = []
     for index, item in enumerate(items):
@@ -45,6 +53,7 @@ async def ingest_fixes(
     # Speeds are judged against the unit's previous GPS fix, never against its registered post.
     latest = await units_repo.latest_fixes(conn, sorted({f.unit_id for _, f in parsed}))
     exists = {r["id"] for r in latest}
+    outside = {r["id"]: r["district"] for r in latest if district is not None and r["district"] != district}
     known: dict[int, Fix | None] = {
         r["id"]: Fix(r["id"], r["lat"], r["lon"], r["recorded_at"]) if r["recorded_at"] else None
         for r in latest
@@ -54,6 +63,10 @@ async def ingest_fixes(
     for index, fix in sorted(parsed, key=lambda p: (p[1].unit_id, p[1].recorded_at)):
         if fix.unit_id not in exists:
             rejected.append(FixRejection(index=index, unit_id=fix.unit_id, reason="unknown unit"))
+            continue
+        if fix.unit_id in outside:
+            elsewhere = f"unit is in district {outside[fix.unit_id]}; this token is limited to {district}"
+            rejected.append(FixRejection(index=index, unit_id=fix.unit_id, reason=elsewhere))
             continue
         reason = reject_reason(
             fix,

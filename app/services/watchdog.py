@@ -7,18 +7,34 @@ import contextlib
 import logging
 import time
 from dataclasses import replace
+from datetime import datetime
 
 import asyncpg
 
 from app.database import transaction
 from app.repositories.locks import RISK_LOCK, try_round_lock
 from app.security import utcnow
+from app.services.ack_outage import ack_outage
 from app.services.dispatcher import Dispatcher
 from app.services.oversight import flag_risks
 from app.services.queue import sweep_queue
 from app.services.unit_lifecycle import withdraw_lapsed
 
 log = logging.getLogger(__name__)
+
+
+async def lapse_round(pool: asyncpg.Pool, dispatcher: Dispatcher, now: datetime, limit: int = 100) -> int:
+    """Withdraw up to `limit` lapsed assignments (none during a mass lapse: a system fault); how many."""
+    async with transaction(pool) as conn:
+        if await ack_outage(conn, dispatcher.settings, now):
+            return 0
+    withdrawn = 0
+    for _ in range(limit):
+        async with transaction(pool) as conn:
+            if await withdraw_lapsed(conn, dispatcher, now) is None:
+                break
+        withdrawn += 1
+    return withdrawn
 
 
 async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: float) -> None:
@@ -28,10 +44,7 @@ async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: flo
     while True:
         await asyncio.sleep(interval)
         try:
-            for _ in range(100):
-                async with transaction(pool) as conn:
-                    if await withdraw_lapsed(conn, dispatcher, utcnow()) is None:
-                        break
+            await lapse_round(pool, dispatcher, utcnow())
             async with transaction(pool) as conn:
                 await sweep_queue(conn, dispatcher, utcnow())
             if time.monotonic() >= next_risk_check:

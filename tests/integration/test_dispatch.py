@@ -419,7 +419,9 @@ async def test_values_postgres_cannot_hold_are_422_not_500(
     assert (
         await client.post(f"/api/v1/units/{big}/status", json={"status": "en_route"}, headers=op)
     ).status_code == 422
-    r = await client.post("/api/v1/incidents/1/assign", json={"unit_id": big}, headers=op)
+    # The addressed incident is looked up (404 or 403) before the body is judged: address a real one.
+    incident = (await post_call(client))["incident"]["id"]
+    r = await client.post(f"/api/v1/incidents/{incident}/assign", json={"unit_id": big}, headers=op)
     assert r.status_code == 422 and "unit_id" in r.json()["detail"]
     nul = await client.post(
         "/api/v1/calls", json={"text": "fire\u0000", "lat": RAIPUR[0], "lon": RAIPUR[1]}, headers=op
@@ -431,7 +433,7 @@ async def test_values_postgres_cannot_hold_are_422_not_500(
         headers=op,
     )
     assert ancient.status_code == 422 and "received_at" in ancient.json()["detail"]
-    assert await conn.fetchval("SELECT count(*) FROM incidents") == 0
+    assert await conn.fetchval("SELECT count(*) FROM incidents") == 1  # the one addressed above
 
 
 @pytest.mark.parametrize("holder", ["risk marker", "linked call"])
