@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.config import Settings
-from app.database import as_connection
+from app.database import as_connection, transaction
 from app.dispatch.geography import ServiceArea
 from app.errors import DomainError, Forbidden, Unavailable
 from app.security import InvalidToken, Principal, read_token
@@ -64,9 +64,9 @@ def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
 
 async def unit_of_work(request: Request) -> AsyncIterator[asyncpg.Connection]:
     """One transaction per request, committed before the response is sent (scope="function")."""
-    pool: asyncpg.Pool = request.app.state.pool
-    async with pool.acquire() as conn, conn.transaction():
-        yield as_connection(conn)
+    # A write learns whether its COMMIT went through even if the connection drops during it (app/database.py).
+    async with transaction(request.app.state.pool, verify_commit=request.method != "GET") as conn:
+        yield conn
 
 
 Db = Annotated[asyncpg.Connection, Depends(unit_of_work, scope="function")]
