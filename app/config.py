@@ -42,7 +42,6 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(default=1, ge=1)  # Retry-After on every 503
     # Limits (README "Limits"): a body beyond this is refused with 413 before it is read.
     max_body_bytes: int = Field(default=4_000_000, ge=1024)
-    max_fix_batch: int = Field(default=10_000, ge=1)
     max_fix_age_days: float = Field(default=7.0, gt=0)  # older GPS fixes are refused per item
     # Operations.
     position_retention_days: float = Field(default=90.0, gt=0)

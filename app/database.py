@@ -118,7 +118,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 
 
 class Progress:
-    """When this process last saw the database finish something (a connection handed out or given back).
+    """When this process last saw the database finish something (a connection back from a finished block).
 
     A busy pool whose connections keep coming back is a queue, not an outage: requests wait their turn
     (up to DIAL112_BUSY_TIMEOUT_SECONDS). A pool where nothing has come back for STALL seconds is a database
@@ -171,7 +171,6 @@ class _Acquire:
                 raise DatabaseUnavailable(
                     f"the database is unreachable ({exc}); nothing was written; retry shortly"
                 ) from exc
-        PROGRESS.mark()
         return self._conn
 
     async def __aexit__(
@@ -180,7 +179,10 @@ class _Acquire:
         conn, self._conn = self._conn, None
         try:
             await self._pool.release(conn)
-            PROGRESS.mark()
+            if exc_type is None:
+                # Only a connection that did its work and came back shows the database answering (the pool
+                # hands out idle connections without asking the server).
+                PROGRESS.mark()
         except Exception as error:
             # The block finished (a COMMIT went through, a read was answered): a connection that cannot be
             # reset afterwards (asyncpg's "cannot switch to state ...; another operation is in progress" on

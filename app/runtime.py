@@ -58,12 +58,16 @@ async def _load_area(app: FastAPI, settings: Settings) -> bool:
     return True
 
 
-async def _become_ready(app: FastAPI, settings: Settings, duties: list[asyncio.Task[None]]) -> None:
+async def _become_ready(
+    app: FastAPI, settings: Settings, duties: list[asyncio.Task[None]], first: asyncio.Task[bool]
+) -> None:
     delay = 0.25
-    while not await _load_area(app, settings):
+    ready = await first
+    while not ready:
         log.warning("not ready (%s); trying again in %.1f s", app.state.not_ready, delay)
         await asyncio.sleep(delay)
-        delay = min(delay * 2, 5.0)
+        delay = min(delay * 2, 2.0)
+        ready = await _load_area(app, settings)
     log.info("ready: service area loaded")
     pool = app.state.pool
     with contextlib.suppress(*DATABASE_ERRORS):
@@ -110,11 +114,12 @@ async def running(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     app.state.hub = FeedHub(app.state.pool, settings.database_url, settings.db_connect_timeout_seconds)
     await app.state.hub.start()
     duties: list[asyncio.Task[None]] = []
-    starter = asyncio.create_task(_become_ready(app, settings, duties))
+    first = asyncio.create_task(_load_area(app, settings))
+    starter = asyncio.create_task(_become_ready(app, settings, duties, first))
     starter.add_done_callback(_report_failure)
-    # A healthy database makes the worker ready before it takes its first request; a missing one does not
-    # hold the start-up: the starter keeps trying in the background.
-    await asyncio.wait({starter}, timeout=settings.db_connect_timeout_seconds + 1.0)
+    # A healthy database makes the worker ready before it takes its first request; a missing one holds the
+    # start-up for one attempt at most: the starter keeps trying in the background.
+    await asyncio.wait({first}, timeout=settings.db_connect_timeout_seconds + 1.0)
     try:
         yield
     finally:

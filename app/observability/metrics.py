@@ -48,8 +48,7 @@ DISPATCH = Counter(
 )
 STREAMS = Gauge(
     "dial112_event_streams_connected",
-    "Server-sent event streams open now, by feed",
-    ["feed"],
+    "Server-sent event streams open now (unit feeds and console feeds)",
     multiprocess_mode="livesum",
 )
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.dispatch.intake import CallPlan
+from app.observability.metrics import record_call_outcome
 from app.routers.deps import Db, Dispatch, Operator, OperatorOrSupervisor
 from app.schemas.incidents import (
     AssignBody,
@@ -44,6 +45,7 @@ async def create_call(
     )
     if not created:
         response.status_code = 200
+    record_call_outcome(result, created)
     return result
 
 

@@ -58,10 +58,13 @@ async def set_target(body: TargetCreate, db: Db, principal: Admin) -> dict[str, 
 
 @router.get("/incidents/at-risk", response_model=list[RiskRead])
 async def incidents_at_risk(
-    db: Db, dispatcher: Dispatch, principal: OperatorOrSupervisor
+    db: Db,
+    dispatcher: Dispatch,
+    principal: OperatorOrSupervisor,
+    limit: Annotated[int, Query(ge=1, le=1000, description="the most urgent N")] = 100,
 ) -> list[dict[str, Any]]:
     """Open incidents that will miss their target (late ETA, no unit, already late), most urgent first."""
-    return await service.at_risk(db, dispatcher.eta, utcnow())
+    return await service.at_risk(db, dispatcher.eta, utcnow(), limit=limit)
 
 
 @router.get("/incidents/{incident_id}/clock", response_model=ClockRead)
