@@ -289,7 +289,7 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, asyncpg.P
 
 async def _xact_status(pool: asyncpg.Pool, xid: str) -> str | None:
     async with pool.acquire() as conn:
-        status: str | None = await conn.fetchval("SELECT pg_xact_status($1::xid8)", xid)
+        status: str | None = await conn.fetchval("SELECT pg_xact_status($1::text::xid8)", xid)
         return status
 
 
