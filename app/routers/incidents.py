@@ -29,7 +29,14 @@ async def planned_call(body: CallCreate, dispatcher: Dispatch, principal: Operat
     return intake.plan(dispatcher, body, utcnow())
 
 
-@router.post("/calls", status_code=201, response_model=CallAccepted)
+@router.post(
+    "/calls",
+    status_code=201,
+    response_model=CallAccepted,
+    responses={
+        200: {"model": CallAccepted, "description": "A retry with the same Idempotency-Key: the first answer"}
+    },
+)
 async def create_call(
     body: CallCreate,
     principal: Operator,
