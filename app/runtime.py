@@ -19,9 +19,10 @@ from fastapi import FastAPI
 from app.config import Settings
 from app.database import DATABASE_ERRORS, TRANSIENT_ERRORS, ServicePool, connection, create_pool, warm, within
 from app.realtime.hub import FeedHub
+from app.security import utcnow
 from app.services.dispatcher import Dispatcher
 from app.services.geography import load_gazetteer, load_service_area
-from app.services.position_history import maintain_position_history
+from app.services.position_history import maintain_once, maintain_position_history
 from app.services.watchdog import run_watchdog
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,11 @@ async def _load_area(app: FastAPI, settings: Settings) -> bool:
         return False
     app.state.area = area
     app.state.dispatcher = Dispatcher.build(settings, area, load_gazetteer(settings.geography_dir))
+    try:
+        # Before the first fix arrives: the days it may be recorded on need their partitions.
+        await within(settings.request_timeout_seconds, maintain_once(app.state.pool, settings, utcnow()))
+    except DATABASE_ERRORS as exc:
+        log.warning("position history upkeep at start failed (%s); its duty will retry", exc)
     app.state.not_ready = None
     return True
 

@@ -6,6 +6,7 @@ import asyncpg
 
 PUBLISHER_LOCK = 112_000_001  # numbering the event log (held until the publishing transaction commits)
 RISK_LOCK = 112_000_003  # a round of at-risk / breach flagging
+POSITIONS_LOCK = 112_000_004  # a round of position-history partition upkeep
 
 
 async def try_round_lock(conn: asyncpg.Connection, key: int) -> bool:
