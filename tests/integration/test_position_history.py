@@ -11,7 +11,6 @@ from app.repositories import position_history as repo
 from app.services.position_history import days_needed, maintain_once
 from tests.conftest import make_settings
 
-
 TWO_FIXES = (
     "INSERT INTO unit_positions (unit_id, lat, lon, recorded_at)"
     " VALUES ($1, 21.25, 81.63, $2), ($1, 21.25, 81.63, $3)"
