@@ -1,10 +1,10 @@
-"""The GPS position history becomes a table partitioned by day of recorded_at, so it can be kept for a
-fixed time (DIAL112_POSITION_RETENTION_DAYS) by dropping whole days, and stays fast as it grows.
+"""The GPS position history becomes a table partitioned by week of recorded_at, so it can be kept for a
+fixed time (DIAL112_POSITION_RETENTION_DAYS) by dropping whole weeks, and stays fast as it grows.
 
-The history before this migration becomes one partition (everything before the cutover, the start of
-the day after its newest fix or tomorrow), dropped whole once it is older than the retention. The service
-creates the days ahead and drops the expired ones (app/services/position_history.py); this migration
-creates the first week so that inserts work before the service has run.
+The history before this migration becomes one partition (everything before the cutover: the day after
+its newest fix or after today), dropped whole once it is older than the retention; the next two weeks
+are one more, so that inserts work before the service has run. From then on the service creates the
+weeks ahead and drops the expired ones (app/services/position_history.py).
 
 Revision ID: 0007
 Revises: 0006
@@ -41,21 +41,17 @@ CREATE INDEX ix_unit_positions_received_brin ON unit_positions USING brin (recei
 DO $$
 DECLARE
     cutover timestamptz;
-    day timestamptz;
 BEGIN
     SELECT date_trunc('day', greatest(now(), max(recorded_at)), 'UTC') + interval '1 day'
       INTO cutover FROM unit_positions_legacy;
     EXECUTE format('ALTER TABLE unit_positions ATTACH PARTITION unit_positions_legacy '
                    'FOR VALUES FROM (MINVALUE) TO (%L)', cutover);
-    FOR n IN 0..7 LOOP
-        day := cutover + make_interval(days => n);
-        EXECUTE format('CREATE TABLE %I PARTITION OF unit_positions FOR VALUES FROM (%L) TO (%L)',
-                       'unit_positions_p' || to_char(day AT TIME ZONE 'UTC', 'YYYYMMDD'),
-                       day, day + interval '1 day');
-    END LOOP;
+    -- From the cutover on: the weeks after it, so that inserts work before the service has run.
+    EXECUTE format('CREATE TABLE unit_positions_p%s PARTITION OF unit_positions FOR VALUES FROM (%L) TO (%L)',
+                   to_char(cutover AT TIME ZONE 'UTC', 'YYYYMMDD'), cutover, cutover + interval '14 days');
 END $$;
 
--- Still append-only: rows leave only when their whole day is dropped at the end of the retention.
+-- Still append-only: rows leave only when their whole week is dropped at the end of the retention.
 CREATE TRIGGER unit_positions_append_only BEFORE UPDATE OR DELETE ON unit_positions
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
 """

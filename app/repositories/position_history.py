@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 
@@ -37,15 +37,15 @@ async def partitions(conn: asyncpg.Connection) -> list[Partition]:
     return [Partition(r["name"], r["lower"], r["upper"]) for r in rows]
 
 
-async def add_day(conn: asyncpg.Connection, day: datetime) -> str:
-    """Attach the partition of one UTC day (created empty, then attached: inserts are never blocked)."""
-    name = f"{PARTITION_PREFIX}{day:%Y%m%d}"
-    lower, upper = day.isoformat(), (day + timedelta(days=1)).isoformat()
+async def add_range(conn: asyncpg.Connection, start: datetime, end: datetime) -> str:
+    """Attach the partition of [start, end) (created empty, then attached: inserts are never blocked)."""
+    name = f"{PARTITION_PREFIX}{start:%Y%m%d}"
+    lower, upper = start.isoformat(), end.isoformat()
     # CREATE TABLE ... PARTITION OF would lock the whole history against inserts; ATTACH of a table whose
     # CHECK already proves the range takes a lighter lock and scans nothing.
     await conn.execute(f'CREATE TABLE "{name}" (LIKE unit_positions INCLUDING DEFAULTS)')
     await conn.execute(
-        f"""ALTER TABLE "{name}" ADD CONSTRAINT "ck_{name}_day"
+        f"""ALTER TABLE "{name}" ADD CONSTRAINT "ck_{name}_range"
             CHECK (recorded_at >= '{lower}' AND recorded_at < '{upper}')"""
     )
     await conn.execute(

@@ -1,10 +1,14 @@
-"""The GPS position history: daily partitions, created ahead and dropped after the retention.
+"""The GPS position history: weekly partitions, created ahead and dropped after the retention.
 
-Each worker runs this duty; one at a time acts (an advisory lock). It makes sure that every UTC day a fix
-can be accepted for (DIAL112_MAX_FIX_AGE_DAYS back, a week ahead) has its partition, and drops every
+Each worker runs this duty; one at a time acts (an advisory lock). It makes sure that every week a fix can
+be accepted for (DIAL112_MAX_FIX_AGE_DAYS back, two weeks ahead) has its partition, and drops every
 partition whose newest possible fix is older than DIAL112_POSITION_RETENTION_DAYS: retention is a DROP of
-whole days, never a DELETE of rows, so it costs nothing however large the history is, and the table keeps
-its append-only guarantee.
+whole weeks, never a DELETE of rows, so it costs nothing however large the history is, and the table keeps
+its append-only guarantee (a position is kept for the retention and at most a week more).
+
+Weeks, not days: every query of the history opens every partition it cannot rule out, and the latest-fix
+look-up on the hottest path has no time bound. With ~15 weekly partitions it costs about what one table
+did; with ~100 daily ones it cost 3-13 times more (bench/bench_position_history.py).
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from app.security import utcnow
 
 log = logging.getLogger(__name__)
 
-DAYS_AHEAD = 7
+SPAN = timedelta(days=7)  # one partition's width
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday: partitions start on Mondays, 00:00 UTC
+SPANS_AHEAD = 2
 ROUND_SECONDS = 3600.0
 RETRY_SECONDS = 60.0
 
@@ -37,15 +43,26 @@ class Maintenance:
     dropped: list[str]
 
 
-def _day(at: datetime) -> datetime:
-    return datetime(at.year, at.month, at.day, tzinfo=UTC)
+def span_of(at: datetime) -> datetime:
+    """Where the partition holding `at` starts."""
+    return EPOCH + ((at - EPOCH) // SPAN) * SPAN
 
 
-def days_needed(now: datetime, max_fix_age_days: float) -> list[datetime]:
-    """The UTC days a fix may be recorded on now: from the oldest accepted age to a week ahead."""
-    first = _day(now.astimezone(UTC) - timedelta(days=max_fix_age_days))
-    last = _day(now.astimezone(UTC) + timedelta(days=DAYS_AHEAD))
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+def ranges_needed(
+    now: datetime, max_fix_age_days: float, existing: list[repo.Partition]
+) -> list[tuple[datetime, datetime]]:
+    """The ranges to add so that every fix acceptable now (from its oldest age to two spans ahead) has a
+    partition: whole spans after the newest partition, and the rest of the span the newest one ends in."""
+    first = span_of(now - timedelta(days=max_fix_age_days))
+    last = span_of(now + SPANS_AHEAD * SPAN) + SPAN
+    covered = max((p.upper for p in existing), default=first)
+    ranges = []
+    start = max(first, covered)
+    while start < last:
+        end = span_of(start) + SPAN
+        ranges.append((start, end))
+        start = end
+    return ranges
 
 
 async def maintain_once(pool: asyncpg.Pool, settings: Settings, now: datetime) -> Maintenance | None:
@@ -57,10 +74,8 @@ async def maintain_once(pool: asyncpg.Pool, settings: Settings, now: datetime) -
             return None
         await repo.limit_lock_wait(conn, 2.0)
         existing = await repo.partitions(conn)
-        for day in days_needed(now, settings.max_fix_age_days):
-            end = day + timedelta(days=1)
-            if not any((p.lower is None or p.lower < end) and day < p.upper for p in existing):
-                added.append(await repo.add_day(conn, day))
+        for start, end in ranges_needed(now, settings.max_fix_age_days, existing):
+            added.append(await repo.add_range(conn, start, end))
         cutoff = now - timedelta(days=settings.position_retention_days)
         for partition in existing:
             if partition.upper <= cutoff:

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.main import create_app
 from tests.conftest import make_settings, token
 from tests.integration.helpers import RAIPUR, add_unit, ago, offset, post_call
+from tests.integration.servers import serve
 
 
 @pytest.fixture
@@ -152,3 +153,16 @@ async def test_docs_work_without_internet(client: httpx.AsyncClient, settings: S
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert (await client.get(f"/docs-assets/{asset}")).status_code == 200
     assert (await client.get("/redoc")).status_code == 404  # its page loads from a CDN
+
+
+def test_metrics_add_up_over_every_worker(db_url: str) -> None:
+    with serve(db_url, workers=2) as (base, _):
+        for _ in range(30):  # a new connection each time: the kernel spreads them over both workers
+            assert httpx.get(f"{base}/healthz", headers={"Connection": "close"}).status_code == 200
+        text = httpx.get(f"{base}/metrics").text
+    line = next(
+        ln
+        for ln in text.splitlines()
+        if ln.startswith('dial112_http_requests_total{method="GET",route="/healthz"')
+    )
+    assert float(line.rsplit(" ", 1)[1]) == 30  # whichever worker answered the scrape

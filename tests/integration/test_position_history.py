@@ -1,4 +1,4 @@
-"""The position history is kept for the retention and no longer: whole days are added ahead and dropped."""
+"""The position history is kept for the retention and no longer: whole weeks are added ahead and dropped."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import asyncpg
 
 from app.database import create_pool
 from app.repositories import position_history as repo
-from app.services.position_history import days_needed, maintain_once
+from app.services.position_history import SPAN, maintain_once, span_of
 from tests.conftest import make_settings
 
 TWO_FIXES = (
@@ -40,8 +40,8 @@ async def test_days_are_added_ahead_and_days_past_the_retention_dropped(
         old_day,
         last_day,
     )
-    # 95 days after the newest partition the migration made: everything it made has expired.
-    later = before[-1].upper + timedelta(days=95)
+    # 100 days after the newest partition the migration made: everything it made has expired.
+    later = before[-1].upper + timedelta(days=100)
     pool = await create_pool(db_url, 1, 2)
     try:
         done = await maintain_once(pool, settings, later)
@@ -50,7 +50,12 @@ async def test_days_are_added_ahead_and_days_past_the_retention_dropped(
         await pool.close()
     assert done is not None and sorted(done.dropped) == sorted(p.name for p in before)
     after = await repo.partitions(conn)
-    assert [p.lower for p in after] == days_needed(later, 7)
+    # Whole spans from the one holding the oldest acceptable fix to two spans ahead, nothing else.
+    assert [p.lower for p in after] == [
+        span_of(later - timedelta(days=7)) + n * SPAN for n in range(len(after))
+    ]
+    assert after[-1].lower == span_of(later) + 2 * SPAN
+    assert all(p.lower is not None and p.upper - p.lower == SPAN for p in after)
     assert all(p.upper > later - timedelta(days=90) for p in after)
     assert again is not None and again.added == again.dropped == []  # idempotent
     assert await conn.fetchval("SELECT count(*) FROM unit_positions") == 0
