@@ -28,7 +28,7 @@ chaos: install
 
 # schemathesis against the service's own OpenAPI, with a token of every role (~3 minutes).
 fuzz: install
-	$(BIN)/pytest -m fuzz tests/fuzz -p no:cacheprovider
+	$(BIN)/pytest -m fuzz tests/fuzz -s -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .
