@@ -79,3 +79,28 @@ async def test_a_connection_lost_before_the_commit_took_is_a_503_that_says_nothi
     assert response.status_code == 503 and response.headers["retry-after"]
     assert "nothing was written" in response.json()["detail"]
     assert await _calls(conn) == 0
+
+
+async def test_a_commit_the_database_cannot_settle_in_time_is_a_503_that_says_the_outcome_is_unknown(
+    client: httpx.AsyncClient, conn: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def lose_the_answer(self: Transaction) -> None:
+        # The transaction stays open on its connection: asked on another one, the database says
+        # "in progress" until the 2 s are up.
+        raise ConnectionResetError("connection lost; COMMIT may or may not have been received")
+
+    monkeypatch.setattr(Transaction, "commit", lose_the_answer)
+    response = await client.post(
+        "/api/v1/calls",
+        json={
+            "caller_number": "+919876500002",
+            "text": "fight",
+            "lat": 21.25,
+            "lon": 81.63,
+            "category": "police",
+        },
+        headers=token("operator") | {"Idempotency-Key": "unknown-outcome-1"},
+    )
+    monkeypatch.undo()
+    assert response.status_code == 503 and response.headers["retry-after"]
+    assert response.json()["outcome"] == "unknown" and "Idempotency-Key" in response.json()["detail"]
