@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DIAL112_ENV ?= development
 
-.PHONY: install run test lint format triage-eval bench browser screenshots clean
+.PHONY: install run test chaos fuzz lint format triage-eval bench browser screenshots clean
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,14 @@ run: install
 
 test: install browser
 	$(BIN)/pytest
+
+# Faults with real processes: workers killed, the database stopped, crashed and frozen (~3 minutes).
+chaos: install
+	$(BIN)/pytest -m faults tests/faults -s -p no:cacheprovider
+
+# schemathesis against the service's own OpenAPI, with a token of every role (~3 minutes).
+fuzz: install
+	$(BIN)/pytest -m fuzz tests/fuzz -s -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .

@@ -92,26 +92,59 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes sharing one database")] = 1,
 ) -> None:
-    """Serve the API (embedded PostgreSQL when DATABASE_URL is unset)."""
+    """Serve the API (embedded PostgreSQL when DATABASE_URL is unset).
+
+    Workers start whether or not the database answers (they serve 503 until it does); a worker that dies
+    is replaced. The exit status is non-zero when a worker could not start, so a supervisor restarts us.
+    """
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from app.database import database_url_or_embedded
+    from app.observability.logs import logging_config
+    from app.observability.metrics import MULTIPROC_ENV
 
     settings = get_settings()
-    with database_url_or_embedded(settings.database_url, settings.data_dir):
-        get_settings.cache_clear()  # workers and this process must see the embedded DATABASE_URL
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            loop="uvloop",
-            http="httptools",
-            access_log=False,
-            log_level="info",
-            timeout_graceful_shutdown=5,
-        )
+    metrics_dir = None
+    if settings.metrics_enabled and not os.environ.get(MULTIPROC_ENV):
+        # Every worker writes its metrics here and any of them answers /metrics for all (fresh per start).
+        metrics_dir = tempfile.mkdtemp(prefix="dial112-metrics-")
+        os.environ[MULTIPROC_ENV] = metrics_dir
+    try:
+        with database_url_or_embedded(settings.database_url, settings.data_dir):
+            get_settings.cache_clear()  # workers and this process must see the embedded DATABASE_URL
+            config = uvicorn.Config(
+                "app.main:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                loop="uvloop",
+                http="httptools",
+                access_log=False,  # the service writes its own access log, with request ids
+                log_config=logging_config(settings.log_format),
+                timeout_graceful_shutdown=5,
+            )
+            if workers == 1:
+                server = uvicorn.Server(config)
+                server.run()
+                if not server.started:
+                    raise SystemExit(3)
+                return
+            supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+            supervisor.run()
+            # uvicorn's supervisor stops everything, and returns normally, when a worker cannot start.
+            failed = [p.exitcode for p in supervisor.processes if p.exitcode not in (0, None, -15)]
+            if any(code == 3 for code in failed):
+                raise SystemExit(3)
+    finally:
+        if metrics_dir:
+            os.environ.pop(MULTIPROC_ENV, None)
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 token_cli = typer.Typer(

@@ -31,6 +31,25 @@ class Settings(BaseSettings):
     db_pool_min: int = 2
     db_pool_max: int = 16
 
+    # Reliability (README "Reliability"): never a hang, never a 500 for a database that is down or frozen.
+    # While the database answers nothing (down, restarting, frozen) every answer but a stream's comes within
+    # request_timeout (+ 0.75 s for requests already under way when it froze), as 503 + Retry-After. While it
+    # answers but is saturated, requests keep their place in line up to busy_timeout.
+    request_timeout_seconds: float = Field(default=4.0, gt=0)
+    busy_timeout_seconds: float = Field(default=60.0, gt=0)
+    analytics_timeout_seconds: float = Field(default=30.0, gt=0)  # reports may scan; the server stops at 30 s
+    db_acquire_timeout_seconds: float = Field(default=2.0, gt=0)  # then: a queue (wait on) or an outage (503)
+    db_connect_timeout_seconds: float = Field(default=2.0, gt=0)  # open a new connection
+    retry_after_seconds: int = Field(default=1, ge=1)  # Retry-After on every 503
+    # Limits (README "Limits"): a body beyond this is refused with 413 before it is read.
+    max_body_bytes: int = Field(default=4_000_000, ge=1024)
+    max_fix_age_days: float = Field(default=7.0, gt=0)  # older GPS fixes are refused per item
+    # Operations.
+    position_retention_days: float = Field(default=90.0, gt=0)
+    metrics_enabled: bool = True
+    access_log: bool = True
+    log_format: Literal["json", "text"] = "json"
+
     # Dispatch policy (docs/domain.md "Choosing the unit").
     circuity: float = 1.3
     speed_urban_kmh: float = 25.0

@@ -20,6 +20,21 @@ class Fix:
     heading: float | None = None
 
 
+def recorded_at_problem(
+    recorded_at: datetime, now: datetime, *, max_age_days: float, max_skew_seconds: float
+) -> str | None:
+    """Why a fix's time cannot be taken (out of the sane window), or None; never raises for odd dates."""
+    try:
+        age = (now - recorded_at).total_seconds()
+    except OverflowError:  # year 1 at +14:00 is before year 1 in UTC
+        return "recorded_at: out of range"
+    if age > max_age_days * 86400.0:
+        return f"recorded_at: more than {max_age_days:g} days old"
+    if -age > max_skew_seconds:
+        return "recorded_at: in the future"
+    return None
+
+
 def reject_reason(
     fix: Fix,
     previous: Fix | None,

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from app.database import asyncpg_dsn, connection, transaction
+from app.database import DATABASE_ERRORS, asyncpg_dsn, connection, transaction
 from app.repositories import feed as feed_repo
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,14 @@ WINDOW = 20_000  # published events kept in memory for the streams of this worke
 class FeedHub:
     """Publishes the log in commit order and keeps a window of the newest published events for streams."""
 
-    def __init__(self, pool: asyncpg.Pool, database_url: str, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, database_url: str, connect_timeout: float = 10.0, poll_seconds: float = 1.0
+    ) -> None:
         self._pool = pool
         self._dsn = asyncpg_dsn(database_url)
+        self._connect_timeout = connect_timeout
         self._poll = poll_seconds
+        self._placed = False  # cursor and floor are set from the log's present once the database answers
         self._written = asyncio.Event()
         self._published = asyncio.Event()
         self._changed = asyncio.Event()
@@ -44,9 +48,7 @@ class FeedHub:
         self.closing = False
 
     async def start(self) -> None:
-        """Start at the present of the log, then listen, publish and read."""
-        async with connection(self._pool) as conn:
-            self.cursor = self._floor = await feed_repo.top_seq(conn)
+        """Listen, publish and read; the reader starts at the log's present once the database answers."""
         self._tasks = [
             asyncio.create_task(self._listen()),
             asyncio.create_task(self._publisher()),
@@ -65,7 +67,7 @@ class FeedHub:
 
     def since(self, after: int) -> list[asyncpg.Record] | None:
         """Published events after `after` from memory, or None when `after` is older than the window."""
-        if after < self._floor:
+        if not self._placed or after < self._floor:
             return None
         return self._recent[bisect.bisect_right(self._seqs, after) :]
 
@@ -84,8 +86,8 @@ class FeedHub:
     async def _listen(self) -> None:
         while not self.closing:
             try:
-                conn = await asyncpg.connect(self._dsn)
-            except (OSError, asyncpg.PostgresError) as exc:
+                conn = await asyncpg.connect(self._dsn, timeout=self._connect_timeout)
+            except DATABASE_ERRORS as exc:
                 log.warning("feed listener cannot connect (%s); retrying", exc)
                 await asyncio.sleep(1)
                 continue
@@ -97,7 +99,7 @@ class FeedHub:
                 while not self.closing and not conn.is_closed():
                     await asyncio.sleep(self._poll)
                     await conn.execute("SELECT 1")  # notices a dead connection
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_ERRORS as exc:
                 log.warning("feed listener lost its connection (%s); reconnecting", exc)
             finally:
                 with contextlib.suppress(Exception):
@@ -117,7 +119,7 @@ class FeedHub:
             try:
                 async with transaction(self._pool) as conn:
                     held, top, remaining = await feed_repo.publish(conn)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_ERRORS as exc:
                 log.warning("publishing events failed (%s); will retry", exc)
                 return
             if top is not None:
@@ -131,6 +133,10 @@ class FeedHub:
                 await asyncio.wait_for(self._published.wait(), self._poll)
             self._published.clear()
             try:
+                if not self._placed:
+                    async with connection(self._pool) as conn:
+                        self.cursor = self._floor = await feed_repo.top_seq(conn)
+                    self._placed = True
                 while True:
                     async with connection(self._pool) as conn:
                         rows = await feed_repo.events_after(conn, None, self.cursor, 2000)
@@ -139,7 +145,7 @@ class FeedHub:
                     self._append(rows)
                     if len(rows) < 2000:
                         break
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except DATABASE_ERRORS as exc:
                 log.warning("reading published events failed (%s); will retry", exc)
 
     def _append(self, rows: list[asyncpg.Record]) -> None:

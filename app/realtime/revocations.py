@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from app.database import asyncpg_dsn, connection
+from app.database import DATABASE_ERRORS, DatabaseUnavailable, asyncpg_dsn, connection
 from app.repositories import revocations as repo
 from app.repositories.revocations import Revocation
 from app.security import Principal
@@ -68,6 +68,14 @@ class RevocationList:
         return None
 
 
+# What a refresh may meet while the database is away: logged, retried, the last known list kept.
+REFRESH_ERRORS: tuple[type[BaseException], ...] = (
+    DatabaseUnavailable,
+    asyncpg.InterfaceError,
+    *DATABASE_ERRORS,
+)
+
+
 class RevocationWatch:
     """Keeps a RevocationList current: load at start, reload on NOTIFY and every `poll_seconds`."""
 
@@ -80,10 +88,18 @@ class RevocationWatch:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self.refreshed_at = 0.0  # time.monotonic() of the last successful check
+        self.loaded = False  # until the first load, no token is trusted (503): the list may be incomplete
 
     async def start(self) -> None:
-        """Load every revocation (a worker must not serve with an empty list), then watch."""
-        await self.refresh()
+        """Load every revocation, then watch; with the database down, keep trying in the background.
+
+        A worker starts whatever the database's state (app/runtime.py); until the list has been loaded
+        once, `current_principal` answers 503 rather than trust a token that may have been revoked.
+        """
+        try:
+            await self.refresh()
+        except REFRESH_ERRORS as exc:
+            log.warning("revocations not loaded yet (%s); retrying in the background", exc)
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._refresher())]
 
     async def stop(self) -> None:
@@ -102,6 +118,7 @@ class RevocationWatch:
             if state != self.revocations.state:
                 self.revocations.load(await repo.all_revocations(conn))
         self.refreshed_at = time.monotonic()
+        self.loaded = True
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, _payload: object) -> None:
         self._wake.set()
@@ -113,7 +130,7 @@ class RevocationWatch:
             self._wake.clear()
             try:
                 await self.refresh()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except REFRESH_ERRORS as exc:
                 log.warning("revocations could not be refreshed (%s); keeping the last known list", exc)
 
     async def _listen(self) -> None:

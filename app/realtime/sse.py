@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from app.database import connection
+from app.database import DATABASE_ERRORS, connection
+from app.observability.metrics import STREAMS
 from app.realtime.hub import FeedHub
 from app.repositories import feed as feed_repo
 
 Reader = Callable[[asyncpg.Connection, int, int], Awaitable[list[asyncpg.Record]]]
 Wanted = Callable[[asyncpg.Record], bool]
 BATCH = 500
+log = logging.getLogger(__name__)
 
 
 def _default(value: Any) -> str:
@@ -55,7 +58,40 @@ async def stream(
     A stream behind the hub's in-memory window catches up from the log (its own filtered query);
     from then on it takes its events from the window.
     """
-    yield "retry: 2000\n\n"
+    STREAMS.inc()
+    try:
+        yield "retry: 2000\n\n"
+        async for chunk in _events(pool, hub, read, wanted, after, heartbeat):
+            yield chunk
+    except DATABASE_ERRORS as exc:
+        # The client reconnects (after `retry`) with its Last-Event-ID and misses nothing.
+        log.warning("event stream ended: the database is unavailable (%s)", exc)
+    finally:
+        STREAMS.dec()
+
+
+def reset_event(last_event_id: int, top: int) -> str:
+    """The event that tells a client its Last-Event-ID is beyond the log, and that the log follows from
+    its start: reload your state, then apply what follows."""
+    data = {
+        "reason": "Last-Event-ID is beyond the newest event (the database was restored from a backup?): "
+        "the feed starts again from its first event",
+        "last_event_id": last_event_id,
+        "newest": top,
+    }
+    return f"id: 0\nevent: reset\ndata: {json.dumps(data)}\n\n"
+
+
+async def _events(
+    pool: asyncpg.Pool, hub: FeedHub, read: Reader, wanted: Wanted, after: int, heartbeat: float
+) -> AsyncIterator[str]:
+    if after > 0:
+        async with connection(pool) as conn:
+            top = await feed_repo.top_seq(conn)
+        if after > top:
+            # Resuming after an event this log never had would wait, silently, for ids that may never come.
+            yield reset_event(after, top)
+            after = 0
     while not hub.closing:
         window = hub.since(after)
         if window is None:

@@ -7,6 +7,7 @@ import asyncpg
 PUBLISHER_LOCK = 112_000_001  # numbering the event log (held until the publishing transaction commits)
 RISK_LOCK = 112_000_003  # a round of at-risk / breach flagging
 ACK_OUTAGE_LOCK = 112_000_004  # deciding that a mass lapse started or ended (its alert is written once)
+POSITIONS_LOCK = 112_000_005  # a round of position-history partition upkeep
 
 
 async def try_round_lock(conn: asyncpg.Connection, key: int) -> bool:

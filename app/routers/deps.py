@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app import requestctx
 from app.config import Settings
-from app.database import as_connection
+from app.database import as_connection, transaction
 from app.dispatch.geography import ServiceArea
 from app.errors import DomainError, Forbidden, Unavailable
 from app.realtime.revocations import RevocationWatch
@@ -41,7 +41,7 @@ async def settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 
 
-@raises(401)
+@raises(401, 503)
 async def current_principal(
     request: Request,
     settings: SettingsDep,
@@ -59,6 +59,8 @@ async def current_principal(
     except InvalidToken as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
     watch: RevocationWatch | None = getattr(request.app.state, "revocation_watch", None)
+    if watch is not None and not watch.loaded:
+        raise Unavailable("revoked tokens not loaded yet (database unreachable); retry shortly")
     if watch is not None and (revoked := watch.revocations.revoked_at(principal)) is not None:
         raise Unauthorized(f"invalid token: revoked at {revoked.isoformat()}")
     return principal
@@ -86,13 +88,14 @@ async def unit_of_work(
     """One transaction per request, committed before the response is sent (scope="function").
 
     Taken only after the caller is authenticated (it depends on current_principal). A write tags the
-    transaction with the request id, which every event it appends records (events.request_id's default).
+    transaction with the request id, which every event it appends records (events.request_id's default),
+    and learns whether its COMMIT went through even if the connection drops during it (app/database.py).
     """
-    pool: asyncpg.Pool = request.app.state.pool
-    async with pool.acquire() as conn, conn.transaction():
-        if request.method not in ("GET", "HEAD"):
+    write = request.method not in ("GET", "HEAD")
+    async with transaction(request.app.state.pool, verify_commit=write) as conn:
+        if write:
             await conn.execute("SELECT set_config('dial112.request_id', $1, true)", request_id)
-        yield as_connection(conn)
+        yield conn
 
 
 Db = Annotated[asyncpg.Connection, Depends(unit_of_work, scope="function")]

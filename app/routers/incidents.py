@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.dispatch.intake import CallPlan
+from app.observability.metrics import record_call_outcome
 from app.routers.deps import Db, Dispatch, Intake, Operator, OperatorOrSupervisor, SettingsDep
 from app.routers.openapi_errors import CONFLICT
 from app.routers.scope import CurrentIncident, ScopedAssign, ScopedDistrict
@@ -30,7 +31,18 @@ async def planned_call(body: CallCreate, dispatcher: Dispatch, principal: Intake
     return intake.preplan(dispatcher, body, utcnow())
 
 
-@router.post("/calls", status_code=201, response_model=CallAccepted, responses=CONFLICT)
+@router.post(
+    "/calls",
+    status_code=201,
+    response_model=CallAccepted,
+    responses={
+        **CONFLICT,
+        200: {
+            "model": CallAccepted,
+            "description": "A retry with the same Idempotency-Key: the first answer",
+        },
+    },
+)
 async def create_call(
     body: CallCreate,
     principal: Intake,
@@ -46,6 +58,7 @@ async def create_call(
     )
     if not created:
         response.status_code = 200
+    record_call_outcome(result, created)
     return result
 
 

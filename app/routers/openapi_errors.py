@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import BaseModel
+
+from app.web.errors import ErrorBody
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,10 +28,8 @@ DESCRIPTIONS = {
 }
 
 
-class ErrorRead(BaseModel):
-    """Every error: a human-readable `detail` naming the field or the state at fault."""
-
-    detail: str
+# One error shape for the whole API (app/web/errors.py): `detail`, and on a 422 also `errors`.
+ErrorRead = ErrorBody
 
 
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorRead, "description": DESCRIPTIONS[409]}}
@@ -66,7 +65,7 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
 def _error_response(status: int) -> dict[str, Any]:
     response: dict[str, Any] = {
         "description": DESCRIPTIONS[status],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorRead"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
     }
     if status == 401:
         response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
@@ -84,7 +83,7 @@ def document_errors(app: FastAPI) -> None:
             return app.openapi_schema
         schema = generate()
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-        schemas.setdefault("ErrorRead", ErrorRead.model_json_schema())
+        schemas.setdefault("ErrorBody", ErrorBody.model_json_schema())
         for path, route in api_routes(app):
             statuses = {
                 status

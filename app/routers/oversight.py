@@ -63,9 +63,10 @@ async def incidents_at_risk(
     db: Db,
     dispatcher: Dispatch,
     district: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="the most urgent N")] = 100,
 ) -> list[dict[str, Any]]:
     """Open incidents that will miss their target (late ETA, no unit, already late), most urgent first."""
-    return await service.at_risk(db, dispatcher.eta, utcnow(), district=scope)
+    return await service.at_risk(db, dispatcher.eta, utcnow(), district=scope, limit=limit)
 
 
 @router.get("/incidents/{incident_id}/clock", response_model=ClockRead)

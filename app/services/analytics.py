@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +54,10 @@ def parse_group_by(value: str | None, allowed: Sequence[str]) -> tuple[str, ...]
     return dims
 
 
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def parse_instant(name: str, value: str | None, *, end: bool) -> datetime | None:
     """An ISO date or date-time; a date means IST midnight (for `to`, the end of that day); naive is IST."""
     if value is None or value == "":
@@ -61,11 +65,19 @@ def parse_instant(name: str, value: str | None, *, end: bool) -> datetime | None
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime.combine(day + timedelta(days=1 if end else 0), time(), IST)
-        at = datetime.fromisoformat(value)
+            at = datetime.combine(day + timedelta(days=1 if end else 0), time(), IST)
+        else:
+            at = datetime.fromisoformat(value)
+            at = at if at.tzinfo is not None else at.replace(tzinfo=IST)
+        # Bounded so that no later arithmetic (a day added, a zone applied) can overflow into a 500.
+        in_range = _EARLIEST <= at <= _LATEST
     except ValueError as exc:
         raise Invalid(f"{name}: {value!r} is not an ISO 8601 date or date-time") from exc
-    return at if at.tzinfo is not None else at.replace(tzinfo=IST)
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise Invalid(f"{name}: {value!r} is out of range ({_EARLIEST.year} to {_LATEST.year - 1})")
+    return at
 
 
 def parse_filters(raw: dict[str, str | None], allowed: Sequence[str]) -> dict[str, tuple[Any, ...]]:

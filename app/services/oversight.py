@@ -173,13 +173,18 @@ def _risk_dict(row: asyncpg.Record, risk: Risk) -> dict[str, Any]:
 
 
 async def at_risk(
-    conn: asyncpg.Connection, eta: EtaModel, now: datetime, *, district: str | None = None
+    conn: asyncpg.Connection, eta: EtaModel, now: datetime, *, district: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """Open incidents (of one district, or all) that will miss their target, the least slack first."""
+    """The `limit` open incidents (of one district, or all) that will miss their target, least slack first."""
     rows = {r["id"]: r for r in await repo.unreached_incidents(conn, unmarked_only=False, district=district)}
-    risks = [assess_risk(eta, _open_incident(r), now) for r in rows.values()]
-    flagged = [r for r in risks if r.at_risk]
-    ordered = most_urgent_first(flagged, {i: r["priority"] for i, r in rows.items()})
+    flagged = []
+    for n, row in enumerate(rows.values(), 1):
+        if n % 200 == 0:
+            await asyncio.sleep(0)  # tens of thousands of ETAs: let other requests of this worker in
+        risk = assess_risk(eta, _open_incident(row), now)
+        if risk.at_risk:
+            flagged.append(risk)
+    ordered = most_urgent_first(flagged, {i: r["priority"] for i, r in rows.items()})[:limit]
     return [_risk_dict(rows[r.incident_id], r) for r in ordered]
 
 

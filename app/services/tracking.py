@@ -9,7 +9,7 @@ import asyncpg
 from pydantic import TypeAdapter, ValidationError
 
 from app.config import Settings
-from app.dispatch.tracking import Fix, reject_reason
+from app.dispatch.tracking import Fix, recorded_at_problem, reject_reason
 from app.errors import Invalid, NotFound
 from app.repositories import units as units_repo
 from app.schemas.tracking import FixesResult, FixIn, FixRejection, GatewayFixIn
@@ -47,6 +47,16 @@ async def ingest_fixes(
             )
             continue
         recorded = given.recorded_at or now
+        # Judged first, on its own: a wild date must neither reach the history nor upset the batch's sort.
+        problem = recorded_at_problem(
+            recorded,
+            now,
+            max_age_days=settings.max_fix_age_days,
+            max_skew_seconds=settings.max_clock_skew_seconds,
+        )
+        if problem:
+            rejected.append(FixRejection(index=index, unit_id=given.unit_id, reason=problem))
+            continue
         parsed.append(
             (index, Fix(given.unit_id, given.lat, given.lon, recorded, given.speed_kmh, given.heading))
         )

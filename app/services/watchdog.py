@@ -11,7 +11,7 @@ from datetime import datetime
 
 import asyncpg
 
-from app.database import transaction
+from app.database import DATABASE_ERRORS, transaction
 from app.repositories.locks import RISK_LOCK, try_round_lock
 from app.security import utcnow
 from app.services.ack_outage import ack_outage
@@ -53,7 +53,7 @@ async def run_watchdog(pool: asyncpg.Pool, dispatcher: Dispatcher, interval: flo
                     # One worker a round is enough (marks make it exactly-once anyway); the others serve.
                     if await try_round_lock(conn, RISK_LOCK):
                         await flag_risks(conn, replace(dispatcher.eta, spherical=True), utcnow())
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("watchdog round failed (%s); retrying next round", exc)
 
 

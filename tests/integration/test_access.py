@@ -328,6 +328,6 @@ async def test_error_statuses_are_documented_on_every_operation(client: httpx.As
             missing += [f"{method.upper()} {path} {s}" for s in sorted(wanted - set(operation["responses"]))]
             for status in wanted & set(operation["responses"]):
                 content = operation["responses"][status]["content"]["application/json"]["schema"]
-                assert content == {"$ref": "#/components/schemas/ErrorRead"}
+                assert content == {"$ref": "#/components/schemas/ErrorBody"}
     assert missing == []
-    assert spec["components"]["schemas"]["ErrorRead"]["required"] == ["detail"]
+    assert spec["components"]["schemas"]["ErrorBody"]["required"] == ["detail"]

@@ -1,0 +1,1 @@
+"""What an operations team sees: JSON logs with request ids, and Prometheus metrics."""
