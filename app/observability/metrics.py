@@ -31,6 +31,7 @@ from prometheus_client import (
 from prometheus_client import multiprocess as prometheus_multiprocess
 
 from app.database import DATABASE_ERRORS, connection, within
+from app.repositories import oversight as oversight_repo
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -78,15 +79,7 @@ def _forget_dead_workers(folder: Path) -> None:
 async def _database_figures(pool: asyncpg.Pool, seconds: float) -> dict[str, float] | None:
     async def read() -> dict[str, float]:
         async with connection(pool) as conn:
-            row = await conn.fetchrow(
-                """
-                SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
-                       coalesce(sum(cardinality(pending)), 0) AS pending_services,
-                       count(*) FILTER (WHERE at_risk_at IS NOT NULL AND first_on_scene_at IS NULL) AS at_risk
-                FROM incidents WHERE status IN ('queued', 'dispatched', 'on_scene')
-                """
-            )
-        assert row is not None
+            row = await oversight_repo.queue_figures(conn)
         return {k: float(row[k]) for k in ("queued", "pending_services", "at_risk")}
 
     try:

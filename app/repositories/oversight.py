@@ -285,3 +285,19 @@ async def lapses(
             district,
         )
     )
+
+
+async def queue_figures(conn: asyncpg.Connection) -> asyncpg.Record:
+    """For /metrics: open incidents waiting for a unit, services still waiting, and those flagged at risk."""
+    row = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE i.status = 'queued') AS queued,
+               coalesce(sum(cardinality(i.pending)), 0) AS pending_services,
+               count(*) FILTER (WHERE i.first_on_scene_at IS NULL AND EXISTS (
+                   SELECT 1 FROM incident_marks m WHERE m.incident_id = i.id AND m.kind = 'at_risk'
+               )) AS at_risk
+        FROM incidents i WHERE i.status IN ('queued', 'dispatched', 'on_scene')
+        """
+    )
+    assert row is not None
+    return row
