@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DIAL112_ENV ?= development
 
-.PHONY: install run test lint format triage-eval bench clean
+.PHONY: install run test lint format triage-eval triage-calltypes bench clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ format: install
 
 triage-eval: install
 	$(BIN)/python -m app.dispatch.triage.evaluation tests/data/triage_dev.jsonl tests/data/triage_own.jsonl tests/data/triage_dev2.jsonl
+
+# Real US dispatch call types (tests/data/external, MIT): vocabulary check, non-police rows apart.
+triage-calltypes: install
+	$(BIN)/python bench/bench_triage_calltypes.py
 
 bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
