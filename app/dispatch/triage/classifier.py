@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .acuity import clause_ids, decide, read_aspect
 from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
 from .model import TextModel, load_model
 from .normalize import BOUNDARY, skeleton, tokens
@@ -240,6 +241,9 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     role: defaultdict[str, float] = defaultdict(float)
     used: list[tuple[_Match, Mapping[str, float], Mapping[str, float]]] = []  # as read, for evidence
     priorities: set[int] = set()
+    critical: set[str] = set()  # roles of entries that are life-threatening whenever present
+    harm_at: list[int] = []  # token positions of violence against a person (their clauses' time counts)
+    harm_ing = False  # a violence word in the -ing form: "husband beating his wife" is going on
     serious_medical = False  # a condition that needs an ambulance whatever the category
     for m in active:
         for e in m.entries:
@@ -262,8 +266,13 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             for r, w in roles.items():
                 role[r] += w
             used.append((m, services, roles))
+            if "violence" in roles or "violence_weak" in roles or "sexual" in roles:
+                harm_at.append(m.start)
+                harm_ing = harm_ing or surf[m.end - 1].endswith("ing")
             if e.priority is not None:
                 priorities.add(e.priority)
+                if e.priority == 1:
+                    critical.update(roles)
             if "medical" in roles and services.get("medical", 0.0) >= 3.5:
                 serious_medical = True
 
@@ -318,7 +327,15 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         # call first (the tender brings the rescue), and the injuries become the medical secondary.
         score["fire"] = score["medical"] + FIRE_MARGIN
 
-    priority = _priority(priorities, role, person_off)
+    aspect = read_aspect(lex.aspect, canon, surf)
+    if animal:
+        role["animal"] = max(role["animal"], 1.0)  # a rescue rewrite hides it; acuity needs to know
+    harm_clauses = frozenset(clause_ids(canon, surf)[i] for i in harm_at) if harm_at else frozenset()
+
+    def acuity_of(cat: str | None) -> tuple[int, bool]:
+        a = decide(role, frozenset(critical), aspect, victim, cat, 3 in priorities, harm_clauses, harm_ing)
+        return a.priority, a.doubt
+
     if model is not None:
         rules_top = max(score.values())
         relative = dict(model.relative(canon))
@@ -332,6 +349,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         if rules_top <= 0:
             # Nothing in the lexicon matched: the model's best guess, flagged for the operator.
             guess = max(SERVICES, key=lambda s: (relative[s], -TIE_ORDER.index(s)))
+            priority, _ = acuity_of(guess)
             return Triage(guess, _secondary(guess, role, serious_medical), priority, 0.1, (), True)
         if victim is not None:
             # Which victim (a woman or a child) is the role logic's call (ages, who is harmed); the
@@ -347,13 +365,14 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
     category = ranked[0]
     top, second = score[category], score[ranked[1]]
+    priority, doubt = acuity_of(category)
     if top <= 0 and model is None:
         # Nothing decisive matched: best guess is the commonest service, flagged for the operator.
         return Triage("police", (), priority, 0.1, (), True)
 
     secondary = _secondary(category, role, serious_medical)
     margin = top - second
-    needs_review = margin < CONFLICT_MARGIN
+    needs_review = margin < CONFLICT_MARGIN or doubt
     top = max(top, 1e-6)  # the model's evidence can push every combined score below zero
     confidence = round(max(0.0, min(1.0, 0.5 * min(1.0, top / 8.0) + 0.5 * min(1.0, margin / top))), 3)
     if needs_review:
@@ -435,16 +454,6 @@ def _secondary(category: str, role: dict[str, float], serious_medical: bool) -> 
     if category not in ("fire",) and role["fire"] > 0:
         out.append("fire")
     return tuple(s for s in SERVICES if s in out and s != category)
-
-
-def _priority(priorities: set[int], role: dict[str, float], person_off: float) -> int:
-    """1 life-threatening now, 2 urgent, 3 can wait (a later-discovered theft, a complaint)."""
-    in_progress = role["urgent"] > 0 and (person_off > 0 or role["fire"] > 0 or role["weapon"] > 0)
-    if 1 in priorities or in_progress or (role["trapped"] > 0 and role["fire"] > 0):
-        return 1
-    if 3 in priorities and role["missing"] == 0 and role["abduction"] == 0:
-        return 3
-    return 2
 
 
 _LEXICON = load_lexicon()

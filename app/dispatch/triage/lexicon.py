@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from .acuity import AspectCues, compile_aspect
 from .normalize import skeleton, surface
 
 SERVICES = ("police", "fire", "medical", "women", "child")
@@ -21,7 +22,9 @@ ROLES = frozenset(
         "dowry", "abduction", "threat", "missing", "child_only", "accident", "vehicle", "injury", "burn",
         "trapped", "fire", "collapse", "drowning", "animal", "self_harm", "poison", "medical", "death",
         "weapon", "crime", "infant", "urgent", "fight", "age_unit", "age_unit_infant", "age_word", "pit",
-        "structure", "collapse_word",
+        "structure", "collapse_word", "inside", "evacuated", "person", "toxic", "face", "severe", "strangle",
+        "distress", "fraud", "witness", "pregnant", "rescue", "down", "occupied", "property", "robbery",
+        "found",
     }
 )  # fmt: skip
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
@@ -72,6 +75,7 @@ class Lexicon:
     no_fuzzy: frozenset[str]
     fuzzy_words: dict[str, str]  # lexicon spelling (ASCII) -> its skeleton
     fuzzy_buckets: dict[tuple[str, int], tuple[str, ...]]
+    aspect: AspectCues  # when things happen: now, earlier, as a habit, today (acuity.py)
     # Call texts repeat words heavily; caching fuzzy results also bounds the worst-case cost.
     fuzzy_cache: dict[str, str] = field(default_factory=dict)
 
@@ -158,7 +162,7 @@ def _meaning(e: Entry) -> tuple[object, ...]:
 # raha/rahi/rahe, karta/karti/karte, wala/wali/wale ... A multi-word phrase listed with one form also
 # matches the others ("utha ke le gaye" covers "utha ke le gayi"), so entries need not list all three.
 _INFLECTION_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("g", "gi", "ge"),
+    ("g", "gi", "ge", "gen", "gin"),  # CG plural "ले गें", "ले गिन"
     ("rh", "rhi", "rhe"),
     ("th", "thi", "the"),
     ("hu", "hui", "hue"),
@@ -283,6 +287,7 @@ def compile_lexicon(data: Any) -> Lexicon:
         no_fuzzy=frozenset(no_fuzzy),
         fuzzy_words=fuzzy_words,
         fuzzy_buckets={k: tuple(v) for k, v in buckets.items()},
+        aspect=compile_aspect(data.get("aspect")),
     )
 
 
