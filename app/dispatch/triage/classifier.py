@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .acuity import clause_ids, decide, read_aspect
+from .acuity import Acuity, clause_ids, decide, read_aspect, verb_form
 from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
 from .model import TextModel, load_model
 from .normalize import BOUNDARY, skeleton, tokens
@@ -60,6 +60,8 @@ class Triage:
     confidence: float
     evidence: tuple[str, ...]
     needs_review: bool
+    # Why the priority is what it is ("weapon in use", "child missing"); not part of the API shape.
+    acuity: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tuples become lists)."""
@@ -243,7 +245,6 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     priorities: set[int] = set()
     critical: set[str] = set()  # roles of entries that are life-threatening whenever present
     harm_at: list[int] = []  # token positions of violence against a person (their clauses' time counts)
-    harm_ing = False  # a violence word in the -ing form: "husband beating his wife" is going on
     serious_medical = False  # a condition that needs an ambulance whatever the category
     for m in active:
         for e in m.entries:
@@ -267,8 +268,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
                 role[r] += w
             used.append((m, services, roles))
             if "violence" in roles or "violence_weak" in roles or "sexual" in roles:
-                harm_at.append(m.start)
-                harm_ing = harm_ing or surf[m.end - 1].endswith("ing")
+                harm_at.append(m.end - 1)
             if e.priority is not None:
                 priorities.add(e.priority)
                 if e.priority == 1:
@@ -330,11 +330,20 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     aspect = read_aspect(lex.aspect, canon, surf)
     if animal:
         role["animal"] = max(role["animal"], 1.0)  # a rescue rewrite hides it; acuity needs to know
-    harm_clauses = frozenset(clause_ids(canon, surf)[i] for i in harm_at) if harm_at else frozenset()
+    harm_clauses: frozenset[int] = frozenset()
+    harm_form: frozenset[str] = frozenset()
+    if harm_at:
+        clause_of = clause_ids(canon, surf)
+        harm_clauses = frozenset(clause_of[i] for i in harm_at)
+        forms: set[str] = set()
+        for i in harm_at:
+            clause = [w for w, c in zip(surf, clause_of, strict=True) if c == clause_of[i]]
+            forms |= verb_form(surf[i], clause)
+        harm_form = frozenset(forms)
+    later = 3 in priorities
 
-    def acuity_of(cat: str | None) -> tuple[int, bool]:
-        a = decide(role, frozenset(critical), aspect, victim, cat, 3 in priorities, harm_clauses, harm_ing)
-        return a.priority, a.doubt
+    def acuity_of(cat: str | None) -> Acuity:
+        return decide(role, frozenset(critical), aspect, victim, cat, later, harm_clauses, harm_form)
 
     if model is not None:
         rules_top = max(score.values())
@@ -349,8 +358,9 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         if rules_top <= 0:
             # Nothing in the lexicon matched: the model's best guess, flagged for the operator.
             guess = max(SERVICES, key=lambda s: (relative[s], -TIE_ORDER.index(s)))
-            priority, _ = acuity_of(guess)
-            return Triage(guess, _secondary(guess, role, serious_medical), priority, 0.1, (), True)
+            acu = acuity_of(guess)
+            sec = _secondary(guess, role, serious_medical)
+            return Triage(guess, sec, acu.priority, 0.1, (), True, acu.reasons)
         if victim is not None:
             # Which victim (a woman or a child) is the role logic's call (ages, who is harmed); the
             # model, which cannot read ages, only weighs the victim services against the others.
@@ -365,10 +375,11 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
     category = ranked[0]
     top, second = score[category], score[ranked[1]]
-    priority, doubt = acuity_of(category)
+    acu = acuity_of(category)
+    priority, doubt = acu.priority, acu.doubt
     if top <= 0 and model is None:
         # Nothing decisive matched: best guess is the commonest service, flagged for the operator.
-        return Triage("police", (), priority, 0.1, (), True)
+        return Triage("police", (), priority, 0.1, (), True, acu.reasons)
 
     secondary = _secondary(category, role, serious_medical)
     margin = top - second
@@ -397,7 +408,9 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         ):
             last = m.start
             evidence.append(" ".join(surf[m.start : m.end]))
-    return Triage(category, secondary, priority, confidence, tuple(evidence[:MAX_EVIDENCE]), needs_review)
+    return Triage(
+        category, secondary, priority, confidence, tuple(evidence[:MAX_EVIDENCE]), needs_review, acu.reasons
+    )
 
 
 _DIGIT = re.compile(r"\d")
