@@ -359,7 +359,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             # Nothing in the lexicon matched: the model's best guess, flagged for the operator.
             guess = max(SERVICES, key=lambda s: (relative[s], -TIE_ORDER.index(s)))
             acu = acuity_of(guess)
-            sec = _secondary(guess, role, serious_medical)
+            sec = _secondary(guess, role, serious_medical, acu)
             return Triage(guess, sec, acu.priority, 0.1, (), True, acu.reasons)
         if victim is not None:
             # Which victim (a woman or a child) is the role logic's call (ages, who is harmed); the
@@ -381,7 +381,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         # Nothing decisive matched: best guess is the commonest service, flagged for the operator.
         return Triage("police", (), priority, 0.1, (), True, acu.reasons)
 
-    secondary = _secondary(category, role, serious_medical)
+    secondary = _secondary(category, role, serious_medical, acu)
     margin = top - second
     needs_review = margin < CONFLICT_MARGIN or doubt
     top = max(top, 1e-6)  # the model's evidence can push every combined score below zero
@@ -445,28 +445,70 @@ def _has_digit(canon: list[str]) -> bool:
     return _DIGIT.search(" ".join(canon)) is not None
 
 
-def _secondary(category: str, role: dict[str, float], serious_medical: bool) -> tuple[str, ...]:
-    """Other services the incident needs, from roles (not from leftover scores)."""
-    out: list[str] = []
+def _secondary(category: str, role: dict[str, float], serious_medical: bool, acu: Acuity) -> tuple[str, ...]:
+    """Other services the incident needs, from roles and acuity (not from leftover scores).
+
+    Medical: anyone hurt, trapped, inside a fire, in a critical state, poisoned by smoke, or attacked
+    now; police: an accident, violence, self-harm, poisoning, drowning, a crime, an arson; fire: a fire
+    hazard, or a rescue (trapped, fallen into a well or borewell, swept away by water); women or
+    child: a fire set by a husband, children caught in a fire.
+    """
+    out: set[str] = set()
+    reasons = acu.reasons
+    someone = role["person"] > 0 or role["woman"] > 0 or role["child"] > 0 or role["child_weak"] > 0
+    animal_only = role["animal"] > 0 and not someone
     hurt = role["injury"] > 0 or role["burn"] > 0 or role["infant"] > 0
-    fire_rescue = role["trapped"] > 0 and (role["fire"] > 0 or role["collapse"] > 0)
+    trapped = role["trapped"] > 0 and not animal_only
+    in_fire = role["fire"] > 0 and role["inside"] > 0 and someone and role["evacuated"] <= 0
     armed_fight = role["weapon"] > 0 and (role["violence"] > 0 or role["fight"] > 0)
-    if category != "medical" and (hurt or fire_rescue or armed_fight or serious_medical):
-        out.append("medical")
-    if category == "medical" and (
+    violence = role["violence"] > 0 or role["violence_weak"] > 0
+    attacked_now = any(r in ("violence now", "weapon in use", "lethal violence") for r in reasons)
+    critical = acu.priority == 1 and any(r.startswith("critical") for r in reasons)
+    smoke_sick = role["toxic"] > 0 and role["medical"] > 0
+    self_harm = role["self_harm"] > 0
+    weak_child = role["child"] > 0 and role["medical"] > 0
+    weak_child = weak_child or (category == "child" and role["infant"] > 0)  # a baby left or found
+    if (
+        hurt
+        or trapped
+        or in_fire
+        or armed_fight
+        or serious_medical
+        or critical
+        or smoke_sick
+        or weak_child
+        or (self_harm and category != "medical")
+        or (attacked_now and (category == "police" or role["mob"] > 0))  # a lynching, a witch-hunt
+        or (category == "women" and role["sexual"] > 0 and role["harassment"] <= 0)  # an assault: exam, care
+        or (category == "police" and violence and not any(r == "reported after the fact" for r in reasons))
+        or (role["fire"] > 0 and role["medical"] > 0 and role["occupied"] > 0)  # patients in a fire
+    ):
+        out.add("medical")
+    if category in ("medical", "fire") and (
         role["accident"] > 0
-        or role["self_harm"] > 0
+        or self_harm
         or role["poison"] > 0
         or role["drowning"] > 0
-        or role["violence"] > 0
+        or violence
         or role["crime"] > 0
+        or role["fight"] > 0
+        or armed_fight
+        or (category == "fire" and (role["highway"] > 0 or role["passengers"] > 0) and role["vehicle"] > 0)
     ):
-        out.append("police")
-    if category == "fire" and (role["accident"] > 0 or role["crime"] > 0):
-        out.append("police")
-    if category not in ("fire",) and role["fire"] > 0:
-        out.append("fire")
-    return tuple(s for s in SERVICES if s in out and s != category)
+        out.add("police")
+    in_pit = role["pit"] > 0 and someone and not animal_only and (role["injury"] > 0 or trapped)
+    rescue = trapped or in_pit or (role["drowning"] > 0 and role["evacuated"] <= 0 and category != "medical")
+    if role["fire"] > 0 or rescue or (self_harm and role["structure"] > 0 and category != "medical"):
+        out.add("fire")  # a rescue: trapped, in a well or borewell, in the water, on a tank or roof
+    if category == "fire":
+        if role["crime"] > 0 and role["woman_ctx"] + role["woman"] > 0 and role["fire"] > 0 and violence:
+            out.add("women")  # a husband who set the house on fire
+        if role["passengers"] > 0 and role["vehicle"] > 0:
+            out.add("medical")  # a bus or train on fire with its passengers
+        if role["child"] >= 1.0 and (in_fire or trapped or role["occupied"] > 0):
+            out.add("child")  # children caught in a school or anganwadi fire
+    out.discard(category)
+    return tuple(s for s in SERVICES if s in out)
 
 
 _LEXICON = load_lexicon()
