@@ -50,7 +50,7 @@ _SOFT_BOUNDARY = frozenset({"कि"})
 MAX_ASPECT_PHRASE = 4
 
 ASPECT_KINDS = ("now", "earlier", "habitual", "today", "future", "recovered", "remote")
-_TIME_KINDS = frozenset({"now", "earlier", "habitual", "today", "future"})
+_TIME_KINDS = frozenset({"now", "earlier", "habitual", "today", "future", "just_now"})
 
 
 class AspectError(ValueError):
@@ -97,6 +97,7 @@ class Aspect:
     habitual: bool = False  # a pattern: every night, "roz", "मारथे", "maarta hai"
     today: bool = False  # today, tonight, "maar raha tha": recent but perhaps over
     future: bool = False  # threatened, not done: "maar dega", "will kill"
+    just_now: bool = False  # was going on until moments ago: "maar raha tha", "was beating her"
     recovered: bool = False  # the danger is over: "now fine", "put out", "bujha di"
     remote: bool = False  # by phone or online: "calls me", "messages", "photo viral"
     clauses: tuple[frozenset[str], ...] = ()  # the kinds found in each clause
@@ -121,6 +122,7 @@ class Aspect:
             habitual="habitual" in kinds,
             today="today" in kinds,
             future="future" in kinds,
+            just_now="just_now" in kinds,
             recovered=self.recovered,
             remote=self.remote,
             clauses=self.clauses,
@@ -162,7 +164,7 @@ def read_aspect(cues: AspectCues, canon: Sequence[str], surf: Sequence[str]) -> 
             if nxt in _PRESENT_AUX or nxt in ("", BOUNDARY):
                 found.add("now")  # "maar raha hai", "maar rahe", "चिल्ला रही है"
             elif nxt in _PAST_AUX or surf[i + 1] == "थे":
-                found.add("today")  # "maar raha tha": was going on, most often just before the call
+                found.update(("today", "just_now"))  # "maar raha tha": going on until moments ago
         elif nxt in _CG_PRESENT_AUX and len(tok) >= 3 and tok.endswith("t") and not tok.isdecimal():
             found.add("now")  # Chhattisgarhi imperfective: "मारत हे", "जरत हें"
         elif nxt in _HINDI_PRESENT_AUX and len(tok) >= 2 and tok.endswith(("t", "ti", "te")):
@@ -178,7 +180,7 @@ def read_aspect(cues: AspectCues, canon: Sequence[str], surf: Sequence[str]) -> 
             if any(w.endswith("ing") for w in surf[i + 1 : i + 4]):
                 found.add("now")  # "is beating", "keeps circling": going on as the caller speaks
         elif word in _ENGLISH_BE_PAST and any(w.endswith("ing") for w in surf[i + 1 : i + 4]):
-            found.add("today")  # "was beating her": just before the call, most often
+            found.update(("today", "just_now"))  # "was beating her": just before the call, most often
     every: set[str] = set().union(*per_clause) if per_clause else set()
     return Aspect(
         now="now" in every,
@@ -186,6 +188,7 @@ def read_aspect(cues: AspectCues, canon: Sequence[str], surf: Sequence[str]) -> 
         habitual="habitual" in every,
         today="today" in every,
         future="future" in every,
+        just_now="just_now" in every,
         recovered="recovered" in every,
         remote="remote" in every,
         clauses=tuple(frozenset(c) for c in per_clause),
@@ -207,6 +210,24 @@ def verb_form(word: str, clause_words: Sequence[str]) -> frozenset[str]:
     if any(w in _ERGATIVE for w in clause_words):
         kinds.add("today")  # done, recently: "देवर ने चाकू से हमला किया, गहरा घाव है"
     return frozenset(kinds)
+
+
+FUTURE_REACH = 3  # words after a violence word where a future verb makes it a threat ("daal dega")
+
+
+def is_future(cues: AspectCues, canon: Sequence[str], start: int) -> bool:
+    """A future-tense cue within FUTURE_REACH words from `start`, in the same clause."""
+    for j in range(start, min(start + FUTURE_REACH, len(canon))):
+        if canon[j] == BOUNDARY:
+            return False
+        kinds = cues.table.get((canon[j],))
+        if kinds is not None and "future" in kinds:
+            return True
+        if j + 1 < len(canon):
+            pair = cues.table.get((canon[j], canon[j + 1]))
+            if pair is not None and "future" in pair:
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -254,8 +275,10 @@ def decide(
         _has(role, "violence_weak") and category in ("police", "women", "child")
     )
     person_harm = violence or _has(role, "sexual")
-    harm = aspect.of(harm_clauses, harm_form) if person_harm else aspect
-    if harm.future and not (harm.now or harm.today or harm.earlier or harm.habitual):
+    harm = aspect.of(harm_clauses, harm_form - {"threatened"}) if person_harm else aspect
+    if "threatened" in harm_form or (
+        harm.future and not (harm.now or harm.today or harm.earlier or harm.habitual)
+    ):
         person_harm = False  # "tezab daal dega", "will kill you": a threat, weighed as one below
     ongoing = harm.now or _has(role, "urgent", "distress")
     # Said to have happened before, or as a habit, and nothing says it is going on now.
@@ -325,6 +348,9 @@ def decide(
             doubt = doubt or past_only  # "aaj danda leke daudaya": it happened today, is it over?
         elif ongoing:
             reasons.append("violence now")
+        elif harm.just_now:
+            reasons.append("violence just now")  # "maar raha tha, ab awaaz band ho gayi"
+            doubt = True
         elif not past_only and not harm.today:
             reasons.append("violence, time not stated")
             doubt = True

@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .acuity import Acuity, clause_ids, decide, read_aspect, verb_form
+from .acuity import Acuity, clause_ids, decide, is_future, read_aspect, verb_form
 from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
 from .model import TextModel, load_model
 from .normalize import BOUNDARY, skeleton, tokens
 
 NEGATION_SCOPE = 3  # words a negator reaches ("koi bhi ghayal nahi", "no one is hurt")
 ADULT_AGE = 18
+MAX_GRADE = 12
+GRADE_TO_AGE = 5  # a pupil in class n is about n + 5 years old
 CHILD_AGE_WEIGHT = 2.5  # an explicit age under 18 outweighs any noun ("daughter", "girl")
 MIN_CHILD_VICTIM = 0.5
 SELF_FEMININE = 0.8  # woman evidence of a caller speaking of herself in the feminine
@@ -46,6 +48,7 @@ _ANIMAL_RESCUE: tuple[Mapping[str, float], Mapping[str, float]] = ({"fire": 2.0}
 _NOT_AGE_WORDS = (
     "lakh lac hazar hajar hazaar thousand rupees rupaye rupay rs baje bje ghante hours hour minute minutes km"
     " floor log people persons men din days baar times लाख हजार हज़ार रुपये रुपए बजे घंटे मिनट मंजिल लोग दिन बार"
+    " st nd rd th"  # ordinals: "2nd year" of college is no age
 )
 _NOT_AGE_AFTER = frozenset(skeleton(w) for w in _NOT_AGE_WORDS.split())  # "2 lakh", "5 baje", "3 log"
 
@@ -164,7 +167,7 @@ def _ages(
     person_start: set[int] = set()  # "3 ladke" is a count of people, not an age
     for m in matches:
         for e in m.entries:
-            for role in ("age_unit", "age_unit_infant", "age_word"):
+            for role in ("age_unit", "age_unit_infant", "age_word", "grade_word"):
                 if role in e.roles:
                     unit_at[m.start] = role
             if _is_person_noun(e):
@@ -178,6 +181,10 @@ def _ages(
             continue
         after = [unit_at.get(j) for j in (i + 1, i + 2)]
         before = [unit_at.get(j) for j in (i - 1, i - 2)]
+        if "grade_word" in before[:1] or ("grade_word" in after and canon[i + 1] != BOUNDARY):
+            if value <= MAX_GRADE:
+                explicit.append(value + GRADE_TO_AGE)  # "class 8", "कक्षा 7", "8th class": about 13
+            continue
         if i + 1 < len(canon) and (canon[i + 1] in _NOT_AGE_AFTER or i + 1 in person_start):
             continue
         if "age_unit_infant" in after:
@@ -221,6 +228,8 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     _apply_negation(matches, canon)
 
     active = [m for m in matches if m.kind == "signal" and not m.negated]
+    if lex.female_names:
+        active = _with_names(lex, active, surf, canon)
     present: set[str] = set()
     negated_roles: set[str] = set()
     for m in matches:
@@ -246,7 +255,9 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     critical: set[str] = set()  # roles of entries that are life-threatening whenever present
     harm_at: list[int] = []  # token positions of violence against a person (their clauses' time counts)
     serious_medical = False  # a condition that needs an ambulance whatever the category
+    case = _case_weights(active, canon, surf)
     for m in active:
+        person_weight = case.get(m.start, 1.0)
         for e in m.entries:
             services: Mapping[str, float] = e.services
             roles: Mapping[str, float] = e.roles
@@ -265,7 +276,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             for svc, w in services.items():
                 score[svc] += w
             for r, w in roles.items():
-                role[r] += w
+                role[r] += w * person_weight if r in _VICTIM_ROLES else w
             used.append((m, services, roles))
             if "violence" in roles or "violence_weak" in roles or "sexual" in roles:
                 harm_at.append(m.end - 1)
@@ -276,7 +287,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             if "medical" in roles and services.get("medical", 0.0) >= 3.5:
                 serious_medical = True
 
-    if "age_unit" in present or "age_unit_infant" in present or "age_word" in present or _has_digit(canon):
+    if present & _AGE_ROLES or _has_digit(canon):
         explicit, approx = _ages(lex, matches, canon, role["child"] > 0 or role["child_weak"] > 0)
         ages = explicit + approx
         if ages and min(ages) < ADULT_AGE:
@@ -287,6 +298,11 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             role["child"] = role["child_weak"] = (
                 0.0  # everyone whose age is given is an adult: "beta, 32 saal" is no child
             )
+            if role["marriage"] > 0:
+                # An adult married off against her will is a women's case, not a child marriage.
+                role["child_only"] = 0.0
+                role["dowry"] = max(role["dowry"], 1.0)
+                role["woman"] = max(role["woman"], 0.5)
 
     if role["woman"] < SELF_FEMININE and _feminine_self(canon):
         role["woman"] = SELF_FEMININE
@@ -302,7 +318,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         # A crying or unaccompanied child at an accident or fire is a casualty, not a protection case.
         child_ctx = 0.0
     vw, vc = role["woman"], role["child"]
-    if against > 0:
+    if against > 0 or role["abduction"] > 0:
         # A husband or in-laws mark domestic abuse of a woman; a husband who is missing is no woman victim.
         vw += role["woman_ctx"]
     if women_off == 0:
@@ -319,6 +335,10 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         # the police evidence (threat, weapon, drunk) on top of the offence's own weight.
         strength = person_off + (child_ctx if victim == "child" else 0.0)
         score[victim] += score["police"] + VICTIM_BASE + VICTIM_PER_OFFENCE * strength
+        if against > 0 and role["accident"] <= 0:
+            # Injuries from an assault are the assault's: "she was raped, she is in pain, take her to
+            # hospital" goes to the women desk, with medical as the secondary need.
+            score[victim] = max(score[victim], score["medical"] + FIRE_MARGIN)
 
     elif (
         score["fire"] >= FIRE_DECISIVE or (score["fire"] >= RESCUE_DECISIVE and role["trapped"] > 0)
@@ -336,9 +356,13 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         clause_of = clause_ids(canon, surf)
         harm_clauses = frozenset(clause_of[i] for i in harm_at)
         forms: set[str] = set()
+        threatened = 0
         for i in harm_at:
             clause = [w for w, c in zip(surf, clause_of, strict=True) if c == clause_of[i]]
             forms |= verb_form(surf[i], clause)
+            threatened += is_future(lex.aspect, canon, i + 1)
+        if threatened == len(harm_at):
+            forms.add("threatened")  # "tezaab daal dega", "will kill her": every harm word is a threat
         harm_form = frozenset(forms)
     later = 3 in priorities
 
@@ -414,6 +438,81 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
 
 
 _DIGIT = re.compile(r"\d")
+_AGE_ROLES = frozenset({"age_unit", "age_unit_infant", "age_word", "grade_word"})
+
+# Who is hurt is read from grammar as well as nouns. A person noun marked as the object ("बहू को",
+# "bhabhi la", "ननद ल", "ke saath", or after the violence verb in English: "beating his wife") is the
+# likely victim; one marked as the agent ("पति ने", Chhattisgarhi "टूरा ह", "by her brothers") is not.
+# When some noun is marked as the object, bare nouns ("बच्चे रो रहे हैं") are more likely bystanders.
+_VICTIM_ROLES = frozenset({"woman", "child", "child_weak"})
+_PATIENT_MARKS = frozenset({"ko", "l", "ku", "pr", "pe", "se"})  # ko, ला/ल, par/pe, se ("with" is not one)
+_AGENT_SURFACE = frozenset({"ने", "ne", "ह", "हा"})
+_HARM_ROLES = frozenset({"violence", "violence_weak", "sexual", "harassment", "abduction", "dowry", "threat"})
+PATIENT_WEIGHT = 1.5
+AGENT_WEIGHT = 0.25
+BYSTANDER_WEIGHT = 0.5
+
+
+_NAME = Entry(-1, "name", "signal", {}, {"woman": 1.0})
+
+
+def _with_names(lex: Lexicon, active: list[_Match], surf: list[str], canon: list[str]) -> list[_Match]:
+    """Add a match for each woman's name that no lexicon phrase covers ("Sunita ko", "Rekha didi")."""
+    covered = {i for m in active for i in range(m.start, m.end)}
+    added: list[_Match] = []
+    for i, word in enumerate(surf):
+        if i in covered:
+            continue
+        key = light(word)
+        if key in lex.female_names or (
+            key in lex.female_names_marked
+            and any(tuple(canon[i + 1 : i + 1 + len(mk)]) == mk for mk in lex.name_markers)
+        ):
+            added.append(_Match(i, i + 1, (_NAME,), "signal"))
+    if not added:
+        return active
+    return sorted(active + added, key=lambda m: m.start)
+
+
+_ENGLISH_VERBS = frozenset(
+    {"hit", "beat", "kick", "slap", "attack", "rape", "molest", "touch", "grab", "drag", "push", "punch"}
+)
+
+
+def _english_verb(word: str) -> bool:
+    """An English verb form (the lexicon's harm words in Hindi are never these shapes)."""
+    return word.isascii() and (word.endswith(("ing", "ed", "es", "ts")) or word in _ENGLISH_VERBS)
+
+
+def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> dict[int, float]:
+    """Weight of each person-noun match (by start) as a victim, from case markers and word order."""
+    # English harm verbs (SVO: the object follows): "hits his bahu", "beating a woman", "dragged her".
+    harm_ends = {
+        m.end
+        for m in active
+        if any(not _HARM_ROLES.isdisjoint(e.roles) for e in m.entries) and _english_verb(surf[m.end - 1])
+    }
+    n = len(canon)
+    marks: dict[int, str] = {}
+    for m in active:
+        if not any(_is_person_noun(e) for e in m.entries):
+            continue
+        nxt = canon[m.end] if m.end < n else ""
+        after = canon[m.end + 1] if m.end + 1 < n else ""
+        if nxt in _PATIENT_MARKS or (nxt == "ke" and after == "upr"):
+            marks[m.start] = "patient"
+        elif (m.end < n and surf[m.end] in _AGENT_SURFACE) or (m.start > 0 and surf[m.start - 1] == "by"):
+            marks[m.start] = "agent"
+        elif any(
+            m.start - k in harm_ends and BOUNDARY not in canon[m.start - k : m.start] for k in (0, 1, 2)
+        ):
+            marks[m.start] = "patient"  # English object after the verb: "hits his bahu", "beating a woman"
+        else:
+            marks[m.start] = "bare"
+    if "patient" not in marks.values():
+        return {k: AGENT_WEIGHT for k, v in marks.items() if v == "agent"}
+    weight = {"patient": PATIENT_WEIGHT, "agent": AGENT_WEIGHT, "bare": BYSTANDER_WEIGHT}
+    return {k: weight[v] for k, v in marks.items()}
 
 
 def _is_person_noun(e: Entry) -> bool:

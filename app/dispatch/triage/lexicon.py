@@ -24,7 +24,7 @@ ROLES = frozenset(
         "weapon", "crime", "infant", "urgent", "fight", "age_unit", "age_unit_infant", "age_word", "pit",
         "structure", "collapse_word", "inside", "evacuated", "person", "toxic", "face", "severe", "strangle",
         "distress", "fraud", "witness", "pregnant", "rescue", "down", "occupied", "property", "robbery",
-        "found", "highway", "passengers", "mob",
+        "found", "highway", "passengers", "mob", "marriage", "grade_word",
     }
 )  # fmt: skip
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
@@ -76,6 +76,10 @@ class Lexicon:
     fuzzy_words: dict[str, str]  # lexicon spelling (ASCII) -> its skeleton
     fuzzy_buckets: dict[tuple[str, int], tuple[str, ...]]
     aspect: AspectCues  # when things happen: now, earlier, as a habit, today (acuity.py)
+    # Women's names by exact (light) spelling; the marked ones only count before a marker word.
+    female_names: frozenset[str] = frozenset()
+    female_names_marked: frozenset[str] = frozenset()
+    name_markers: frozenset[tuple[str, ...]] = frozenset()
     # Call texts repeat words heavily; caching fuzzy results also bounds the worst-case cost.
     fuzzy_cache: dict[str, str] = field(default_factory=dict)
 
@@ -288,7 +292,27 @@ def compile_lexicon(data: Any) -> Lexicon:
         fuzzy_words=fuzzy_words,
         fuzzy_buckets={k: tuple(v) for k, v in buckets.items()},
         aspect=compile_aspect(data.get("aspect")),
+        **_compile_names(data.get("names")),
     )
+
+
+def _compile_names(raw: Any) -> dict[str, Any]:
+    """Women's names (exact spellings) and the marker words that make an ambiguous name a name."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - {"female", "female_marked", "markers"}:
+        raise LexiconError("names needs the keys female, female_marked, markers")
+    out: dict[str, Any] = {}
+    for key, field_name in (("female", "female_names"), ("female_marked", "female_names_marked")):
+        words = raw.get(key) or []
+        if not isinstance(words, list) or not all(isinstance(w, str) and " " not in w.strip() for w in words):
+            raise LexiconError(f"names.{key}: a list of single words")
+        out[field_name] = frozenset(light(surface(w).strip()) for w in words)
+    markers = raw.get("markers") or []
+    if not isinstance(markers, list) or not all(isinstance(w, str) for w in markers):
+        raise LexiconError("names.markers: a list of words or phrases")
+    out["name_markers"] = frozenset(tuple(skeleton(w).split()) for w in markers)
+    return out
 
 
 def _by_length(keys: list[tuple[str, ...]]) -> tuple[tuple[int, frozenset[tuple[str, ...]]], ...]:
