@@ -446,7 +446,8 @@ _AGE_ROLES = frozenset({"age_unit", "age_unit_infant", "age_word", "grade_word"}
 # When some noun is marked as the object, bare nouns ("बच्चे रो रहे हैं") are more likely bystanders.
 _VICTIM_ROLES = frozenset({"woman", "child", "child_weak"})
 _PATIENT_MARKS = frozenset({"ko", "l", "ku", "pr", "pe", "se"})  # ko, ला/ल, par/pe, se ("with" is not one)
-_AGENT_SURFACE = frozenset({"ने", "ne", "ह", "हा"})
+_ERGATIVE_SURFACE = frozenset({"ने", "ne"})
+_SUBJECT_SURFACE = frozenset({"ह", "हा"})
 _HARM_ROLES = frozenset({"violence", "violence_weak", "sexual", "harassment", "abduction", "dowry", "threat"})
 PATIENT_WEIGHT = 1.5
 AGENT_WEIGHT = 0.25
@@ -494,24 +495,36 @@ def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> di
     }
     n = len(canon)
     marks: dict[int, str] = {}
-    for m in active:
-        if not any(_is_person_noun(e) for e in m.entries):
-            continue
+    persons = [m for m in active if any(_is_person_noun(e) for e in m.entries)]
+    # Right to left, so a noun directly before another ("नाबालिग लड़की को") shares its marker.
+    for m in reversed(persons):
         nxt = canon[m.end] if m.end < n else ""
         after = canon[m.end + 1] if m.end + 1 < n else ""
-        if nxt in _PATIENT_MARKS or (nxt == "ke" and after == "upr"):
+        word_after = surf[m.end] if m.end < n else ""
+        if m.end in marks:
+            marks[m.start] = marks[m.end]
+        elif nxt in _PATIENT_MARKS or (nxt == "ke" and after == "upr"):
             marks[m.start] = "patient"
-        elif (m.end < n and surf[m.end] in _AGENT_SURFACE) or (m.start > 0 and surf[m.start - 1] == "by"):
-            marks[m.start] = "agent"
+        elif word_after in _ERGATIVE_SURFACE or (m.start > 0 and surf[m.start - 1] == "by"):
+            marks[m.start] = "agent"  # "पति ने मारा", "beaten by her brothers"
+        elif word_after in _SUBJECT_SURFACE:
+            marks[m.start] = "subject"  # Chhattisgarhi "टूरा ह": the doer if someone else is the object
         elif any(
-            m.start - k in harm_ends and BOUNDARY not in canon[m.start - k : m.start] for k in (0, 1, 2)
+            j in harm_ends and BOUNDARY not in canon[j : m.start] for j in range(m.start - 2, m.start + 1)
         ):
             marks[m.start] = "patient"  # English object after the verb: "hits his bahu", "beating a woman"
         else:
             marks[m.start] = "bare"
     if "patient" not in marks.values():
+        # Nobody is marked as the object: only an ergative "ने" says who did it ("लइका ह रोवत हे" is
+        # the child crying, the victim).
         return {k: AGENT_WEIGHT for k, v in marks.items() if v == "agent"}
-    weight = {"patient": PATIENT_WEIGHT, "agent": AGENT_WEIGHT, "bare": BYSTANDER_WEIGHT}
+    weight = {
+        "patient": PATIENT_WEIGHT,
+        "agent": AGENT_WEIGHT,
+        "subject": AGENT_WEIGHT,
+        "bare": BYSTANDER_WEIGHT,
+    }
     return {k: weight[v] for k, v in marks.items()}
 
 

@@ -251,11 +251,13 @@ def compile_lexicon(data: Any) -> Lexicon:
                 word = surface(text).strip()
                 if entry.fuzzy and len(word) >= MIN_FUZZY and word.isascii() and word.isalpha():
                     fuzzy_words[word] = sk[0]
+    ambiguous: set[str] = set()
     # A one-word skeleton claimed by entries that mean different things (लापता "missing" and lapat
     # "flame" are both "lpt") is ambiguous: each of its spellings then matches only exactly.
     for single, spellings in singles.items():
         if len({_meaning(e) for e, _ in spellings}) > 1:
             del phrases[(single,)]
+            ambiguous.add(single)
             for e, text in spellings:
                 for word in surface(text).split():
                     fuzzy_words.pop(word, None)
@@ -268,7 +270,9 @@ def compile_lexicon(data: Any) -> Lexicon:
         if not isinstance(value, int):
             raise LexiconError(f"number word {word!r} needs an integer value")
         numbers[skeleton(str(word))] = value
-    vocab = frozenset(t for key in phrases for t in key)
+    # Ambiguous words stay in the vocabulary so misspelling correction never turns them into another
+    # lexicon word ("driver", listed twice, is not a misspelt "diver").
+    vocab = frozenset(t for key in phrases for t in key) | ambiguous
     by_first: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
         by_first.setdefault(phrase[0], []).append(phrase)
