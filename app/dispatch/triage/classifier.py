@@ -257,7 +257,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     serious_medical = False  # a condition that needs an ambulance whatever the category
     case = _case_weights(active, canon, surf)
     for m in active:
-        person_weight = case.get(m.start, 1.0)
+        person_weight, mark = case.get(m.start, (1.0, "bare"))
         for e in m.entries:
             services: Mapping[str, float] = e.services
             roles: Mapping[str, float] = e.roles
@@ -276,7 +276,15 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             for svc, w in services.items():
                 score[svc] += w
             for r, w in roles.items():
-                role[r] += w * person_weight if r in _VICTIM_ROLES else w
+                if r == "woman_ctx" and mark == "patient":
+                    role["male"] += w * person_weight  # "पति को पीटा": the husband is the victim
+                elif r == "male":
+                    if mark == "patient":  # a man counts as the victim only when marked as the one harmed
+                        role[r] += w * person_weight
+                elif r in _VICTIM_ROLES:
+                    role[r] += w * person_weight
+                else:
+                    role[r] += w
             used.append((m, services, roles))
             if "violence" in roles or "violence_weak" in roles or "sexual" in roles:
                 harm_at.append(m.end - 1)
@@ -312,6 +320,8 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         role["threat"] = 0.0  # "threatening to hang himself" threatens no one else
     women_off = role["harassment"] + role["sexual"] + role["dowry"]
     against = women_off + role["violence"] + role["threat"] + role["violence_weak"]
+    if role["property"] + role["robbery"] + role["fraud"] > 0:
+        role["missing"] = 0.0  # "purse chheen ke bhaag gaye": the offender ran, nobody is missing
     person_off = against + role["abduction"] + role["missing"]
     child_ctx = role["child_only"]
     if role["accident"] > 0 or role["fire"] > 0 or role["drowning"] > 0:
@@ -326,9 +336,16 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     if vc < MIN_CHILD_VICTIM:
         vc = 0.0  # "boys", "ladka" alone are as often the offenders as the victims
     victim: str | None = None
-    if vc > 0 and (person_off > 0 or child_ctx > 0) and (vc > vw or (vc == vw and women_off == 0)):
+    # A man named as the one harmed ("मेरे भाई को मारा", "my husband was beaten") outweighs women
+    # merely mentioned; people fighting each other ("आपस में") are no one's victims but the police's.
+    male_victim = role["male"] > 0 and role["male"] >= max(vw, vc) and role["sexual"] <= 0
+    if role["mutual"] > 0 and role["sexual"] + role["harassment"] + role["abduction"] <= 0:
+        male_victim = True
+    if male_victim:
+        pass
+    elif vc > 0 and (person_off > 0 or child_ctx > 0) and (vc > vw or (vc == vw and women_off == 0)):
         victim = "child"
-    elif (vw > 0 and person_off > 0) or women_off > 0:
+    elif (vw > 0 and person_off > 0) or (women_off > 0 and role["male"] <= 0):
         victim = "women"
     if victim is not None:
         # The women/child desk is the police response specialised for that victim, so it takes over
@@ -341,7 +358,9 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             score[victim] = max(score[victim], score["medical"] + FIRE_MARGIN)
 
     elif (
-        score["fire"] >= FIRE_DECISIVE or (score["fire"] >= RESCUE_DECISIVE and role["trapped"] > 0)
+        score["fire"] >= FIRE_DECISIVE
+        or (score["fire"] >= RESCUE_DECISIVE and role["trapped"] > 0)
+        or (score["fire"] >= RESCUE_DECISIVE and role["toxic"] > 0)  # a gas or chemical leak: hazmat first
     ) and score["medical"] >= score["fire"]:
         # Fire precedence: a burning building with patients, casualties or an ambulance mentioned is a fire
         # call first (the tender brings the rescue), and the injuries become the medical secondary.
@@ -444,9 +463,33 @@ _AGE_ROLES = frozenset({"age_unit", "age_unit_infant", "age_word", "grade_word"}
 # "bhabhi la", "ननद ल", "ke saath", or after the violence verb in English: "beating his wife") is the
 # likely victim; one marked as the agent ("पति ने", Chhattisgarhi "टूरा ह", "by her brothers") is not.
 # When some noun is marked as the object, bare nouns ("बच्चे रो रहे हैं") are more likely bystanders.
-_VICTIM_ROLES = frozenset({"woman", "child", "child_weak"})
+_VICTIM_ROLES = frozenset({"woman", "child", "child_weak", "male"})
 _PATIENT_MARKS = frozenset({"ko", "l", "ku", "pr", "pe", "se"})  # ko, ला/ल, par/pe, se ("with" is not one)
 _ERGATIVE_SURFACE = frozenset({"ने", "ne"})
+_POSSESSIVE = frozenset({"के", "की", "का", "ke", "ki", "ka", "ker", "केर", "s"})  # "पत्नी के घरवाले"
+_PASSIVE_BE = frozenset({"was", "is", "got", "been", "being", "were", "are", "gets"})
+POSSESSOR_WEIGHT = 0.3
+# "पत्नी के घरवाले", "biwi ke bhai", "ladki ke naam se": the possessor is not the one harmed (but "ladki ki
+# shaadi", "बच्ची के साथ" are about her).
+_GROUP_NOUNS = frozenset(
+    skeleton(w)
+    for w in ["gharwale", "gharwalon", "parivar", "log", "dost", "friends", "naam", "family", "mayke"]
+)
+_PARTICIPLE_IRREGULAR = frozenset(
+    {"hit", "beat", "shot", "burnt", "hurt", "cut", "struck", "thrown", "taken"}
+)
+
+
+def _is_male(m: _Match) -> bool:
+    """A man of the family (or a husband, an in-law)."""
+    return any("male" in e.roles or "woman_ctx" in e.roles for e in m.entries)
+
+
+def _participle(word: str) -> bool:
+    """An English past participle ("beaten", "attacked", "hit"): the passive voice after "was", "got"."""
+    return word.endswith(("ed", "en")) or word in _PARTICIPLE_IRREGULAR
+
+
 _SUBJECT_SURFACE = frozenset({"ह", "हा"})
 _HARM_ROLES = frozenset({"violence", "violence_weak", "sexual", "harassment", "abduction", "dowry", "threat"})
 PATIENT_WEIGHT = 1.5
@@ -485,30 +528,36 @@ def _english_verb(word: str) -> bool:
     return word.isascii() and (word.endswith(("ing", "ed", "es", "ts")) or word in _ENGLISH_VERBS)
 
 
-def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> dict[int, float]:
-    """Weight of each person-noun match (by start) as a victim, from case markers and word order."""
+def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> dict[int, tuple[float, str]]:
+    """Weight of each person-noun match (by start) as a victim, and its mark, from grammar."""
     # English harm verbs (SVO: the object follows): "hits his bahu", "beating a woman", "dragged her".
-    harm_ends = {
-        m.end
-        for m in active
-        if any(not _HARM_ROLES.isdisjoint(e.roles) for e in m.entries) and _english_verb(surf[m.end - 1])
-    }
+    harm = [m for m in active if any(not _HARM_ROLES.isdisjoint(e.roles) for e in m.entries)]
+    harm_ends = {m.end for m in harm if _english_verb(surf[m.end - 1])}
+    harm_starts = {m.start for m in harm}
     n = len(canon)
     marks: dict[int, str] = {}
     persons = [m for m in active if any(_is_person_noun(e) for e in m.entries)]
+    person_starts = {m.start for m in persons}
+    male_at = {m.start: _is_male(m) for m in persons}  # "भाई भाभी को": a man and a woman, two people
     # Right to left, so a noun directly before another ("नाबालिग लड़की को") shares its marker.
     for m in reversed(persons):
         nxt = canon[m.end] if m.end < n else ""
         after = canon[m.end + 1] if m.end + 1 < n else ""
         word_after = surf[m.end] if m.end < n else ""
-        if m.end in marks:
+        if m.end in marks and _is_male(m) == male_at.get(m.end, False):
             marks[m.start] = marks[m.end]
         elif nxt in _PATIENT_MARKS or (nxt == "ke" and after == "upr"):
             marks[m.start] = "patient"
+        elif word_after in _POSSESSIVE and (m.end + 1 in person_starts or after in _GROUP_NOUNS):
+            marks[m.start] = "possessor"  # "पत्नी के घरवालों ने", "biwi ke bhai": not the one harmed
         elif word_after in _ERGATIVE_SURFACE or (m.start > 0 and surf[m.start - 1] == "by"):
             marks[m.start] = "agent"  # "पति ने मारा", "beaten by her brothers"
         elif word_after in _SUBJECT_SURFACE:
             marks[m.start] = "subject"  # Chhattisgarhi "टूरा ह": the doer if someone else is the object
+        elif word_after in _PASSIVE_BE and any(
+            j in harm_starts and _participle(surf[j]) for j in range(m.end + 1, m.end + 3)
+        ):
+            marks[m.start] = "patient"  # English passive: "my husband was beaten up", "she is being hit"
         elif any(
             j in harm_ends and BOUNDARY not in canon[j : m.start] for j in range(m.start - 2, m.start + 1)
         ):
@@ -516,16 +565,18 @@ def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> di
         else:
             marks[m.start] = "bare"
     if "patient" not in marks.values():
-        # Nobody is marked as the object: only an ergative "ने" says who did it ("लइका ह रोवत हे" is
-        # the child crying, the victim).
-        return {k: AGENT_WEIGHT for k, v in marks.items() if v == "agent"}
+        # Nobody is marked as the object: only an ergative "ने" or a possessive says who is not the
+        # victim ("लइका ह रोवत हे" is the child crying, the victim).
+        keep = {"agent": AGENT_WEIGHT, "possessor": POSSESSOR_WEIGHT}
+        return {k: (keep[v], v) for k, v in marks.items() if v in keep}
     weight = {
         "patient": PATIENT_WEIGHT,
+        "bare": BYSTANDER_WEIGHT,
         "agent": AGENT_WEIGHT,
         "subject": AGENT_WEIGHT,
-        "bare": BYSTANDER_WEIGHT,
+        "possessor": POSSESSOR_WEIGHT,
     }
-    return {k: weight[v] for k, v in marks.items()}
+    return {k: (weight[v], v) for k, v in marks.items()}
 
 
 def _is_person_noun(e: Entry) -> bool:
@@ -533,7 +584,7 @@ def _is_person_noun(e: Entry) -> bool:
     r = e.roles
     if any(o in r for o in _PERSON_OFFENCES):
         return False
-    return "child" in r or "child_weak" in r or r.get("woman", 0.0) >= 1.0
+    return "child" in r or "child_weak" in r or r.get("woman", 0.0) >= 1.0 or "male" in r or "woman_ctx" in r
 
 
 # Words ending in -i before "hu/hoon" that are not a feminine verb form ("main bhi hoon", "nahi hu").

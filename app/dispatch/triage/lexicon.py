@@ -24,7 +24,7 @@ ROLES = frozenset(
         "weapon", "crime", "infant", "urgent", "fight", "age_unit", "age_unit_infant", "age_word", "pit",
         "structure", "collapse_word", "inside", "evacuated", "person", "toxic", "face", "severe", "strangle",
         "distress", "fraud", "witness", "pregnant", "rescue", "down", "occupied", "property", "robbery",
-        "found", "highway", "passengers", "mob", "marriage", "grade_word",
+        "found", "highway", "passengers", "mob", "marriage", "grade_word", "male", "mutual",
     }
 )  # fmt: skip
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
