@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -12,6 +13,8 @@ from .acuity import Acuity, clause_ids, decide, is_future, read_aspect, verb_for
 from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
 from .model import TextModel, load_model
 from .normalize import BOUNDARY, skeleton, tokens
+from .review import DEFAULT as DEFAULT_REVIEW
+from .review import features as review_features
 
 NEGATION_SCOPE = 3  # words a negator reaches ("koi bhi ghayal nahi", "no one is hurt")
 ADULT_AGE = 18
@@ -27,7 +30,6 @@ VICTIM_PER_OFFENCE = 1.5
 FIRE_DECISIVE = 4.0  # fire evidence this strong (a fire, a blast with flames) outranks the casualties
 RESCUE_DECISIVE = 3.0  # people trapped by a collapse, flood or stuck lift: the fire service rescues
 FIRE_MARGIN = 1.0
-CONFLICT_MARGIN = 0.75  # top-two scores closer than this: the operator should confirm
 MAX_EVIDENCE = 8
 # Ties are broken towards the service that protects the more vulnerable caller.
 TIE_ORDER = ("women", "child", "fire", "medical", "police")
@@ -219,11 +221,18 @@ def _combine(score: dict[str, float], relative: Mapping[str, float], scale: floa
 
 def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Triage:
     """Classify one call text with a given compiled lexicon (and, optionally, a learned model)."""
+    return classify_explained(lex, text, model)[0]
+
+
+def classify_explained(
+    lex: Lexicon, text: str, model: TextModel | None = None
+) -> tuple[Triage, dict[str, float]]:
+    """The triage and the facts its confidence was computed from (review.FEATURES; empty when none)."""
     if not isinstance(text, str) or not text.strip():
-        return EMPTY
+        return EMPTY, {}
     surf, canon = canonical_tokens(lex, text)
     if not canon:
-        return EMPTY
+        return EMPTY, {}
     matches = _find_matches(lex, light(" ".join(surf)).split(" "), canon)
     _apply_negation(matches, canon)
 
@@ -388,9 +397,14 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     def acuity_of(cat: str | None) -> Acuity:
         return decide(role, frozenset(critical), aspect, victim, cat, later, harm_clauses, harm_form)
 
+    rules_ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
+    rules_margin = score[rules_ranked[0]] - score[rules_ranked[1]]
+    model_p: dict[str, float] = {}
     if model is not None:
         rules_top = max(score.values())
         relative = dict(model.relative(canon))
+        norm = sum(math.exp(v) for v in relative.values())
+        model_p = {c: math.exp(v) / norm for c, v in relative.items()}
         # A victim service needs a victim in the call. The model reads "missing" as a child's case;
         # a missing father of 72 (an adult age zeroes the child role above) is a police matter.
         floor = min(relative.values())
@@ -403,7 +417,7 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
             guess = max(SERVICES, key=lambda s: (relative[s], -TIE_ORDER.index(s)))
             acu = acuity_of(guess)
             sec = _secondary(guess, role, serious_medical, acu)
-            return Triage(guess, sec, acu.priority, 0.1, (), True, acu.reasons)
+            return Triage(guess, sec, acu.priority, 0.1, (), True, acu.reasons), {}
         if victim is not None:
             # Which victim (a woman or a child) is the role logic's call (ages, who is harmed); the
             # model, which cannot read ages, only weighs the victim services against the others.
@@ -422,15 +436,23 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     priority, doubt = acu.priority, acu.doubt
     if top <= 0 and model is None:
         # Nothing decisive matched: best guess is the commonest service, flagged for the operator.
-        return Triage("police", (), priority, 0.1, (), True, acu.reasons)
+        return Triage("police", (), priority, 0.1, (), True, acu.reasons), {}
 
     secondary = _secondary(category, role, serious_medical, acu)
-    margin = top - second
-    needs_review = margin < CONFLICT_MARGIN or doubt
-    top = max(top, 1e-6)  # the model's evidence can push every combined score below zero
-    confidence = round(max(0.0, min(1.0, 0.5 * min(1.0, top / 8.0) + 0.5 * min(1.0, margin / top))), 3)
-    if needs_review:
-        confidence = round(confidence * 0.5, 3)
+    feats = review_features(
+        margin=top - second,
+        rules_margin=rules_margin if rules_ranked[0] == category else 0.0,
+        model_p=model_p.get(category, 0.0),
+        model_agrees=bool(model_p) and max(model_p, key=model_p.__getitem__) == category,
+        rules_agree=rules_ranked[0] == category,
+        signals=len(used),
+        victim_close=victim is not None and min(vw, vc) > 0 and min(vw, vc) >= 0.6 * max(vw, vc),
+        weak_victim=victim == "women" and role["woman"] < 1.0 and role["woman_ctx"] <= 0,
+    )
+    review = (model.review if model is not None else None) or DEFAULT_REVIEW
+    confidence = round(review.confidence(feats), 3)
+    # Flagged: an unsure category, or a priority that was a close call between 1 and 2.
+    needs_review = confidence < review.threshold or doubt
 
     # Evidence: the words behind the category and the secondary needs, and, when precedence decided
     # it, the victim and offence words; in text order.
@@ -451,9 +473,10 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
         ):
             last = m.start
             evidence.append(" ".join(surf[m.start : m.end]))
-    return Triage(
+    triage = Triage(
         category, secondary, priority, confidence, tuple(evidence[:MAX_EVIDENCE]), needs_review, acu.reasons
     )
+    return triage, feats
 
 
 _DIGIT = re.compile(r"\d")

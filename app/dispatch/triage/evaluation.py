@@ -27,7 +27,7 @@ from .lexicon import SERVICES
 NONE_LABEL = "none"  # how a null prediction shows in the confusion matrix
 PRIORITIES = (1, 2, 3)
 # Confidence bands of the calibration table (lower bounds; the last band includes 1.0).
-CONFIDENCE_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8)
+CONFIDENCE_BANDS = (0.0, 0.5, 0.8, 0.9, 0.95)
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ def format_report(name: str, rep: Report, show_errors: bool = True) -> str:
     lines.append(f"confidence ranks right above wrong: AUC {rep.ranking_auc():.3f}")
     lines.append("calibration: confidence band, calls, accuracy")
     for lo, hi, n, acc in rep.calibration():
-        band = f"  {lo:.1f}-{hi:.1f}  {n:4d}"
+        band = f"  {lo:.2f}-{hi:.2f}  {n:4d}"
         lines.append(f"{band}  {acc:.3f}" if n else f"{band}      -")
     if show_errors and rep.errors:
         lines.append("errors (accepted labels -> predicted):")

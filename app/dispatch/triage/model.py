@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .normalize import BOUNDARY
+from .review import ReviewModel
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 FORMAT = 1
@@ -71,12 +72,14 @@ class TextModel:
         weights: Mapping[str, Sequence[float]],
         cfg: FeatureConfig,
         scale: float,
+        review: ReviewModel | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.bias = tuple(float(b) for b in bias)
         self.weights = {f: tuple(float(x) for x in w) for f, w in weights.items()}
         self.cfg = cfg
         self.scale = float(scale)  # how much of the rule score scale one nat of log-probability is worth
+        self.review = review  # confidence weights and review threshold fitted on held-out answers
         if len(self.bias) != len(self.classes) or any(
             len(w) != len(self.classes) for w in self.weights.values()
         ):
@@ -107,7 +110,8 @@ class TextModel:
         return {c: v - log_norm for c, v in zip(self.classes, z, strict=True)}
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """JSON-ready form of the model (model.json)."""
+        out: dict[str, Any] = {
             "format": FORMAT,
             "classes": list(self.classes),
             "scale": self.scale,
@@ -115,12 +119,17 @@ class TextModel:
             "bias": [round(b, 3) for b in self.bias],
             "weights": {f: [round(x, 3) for x in w] for f, w in sorted(self.weights.items())},
         }
+        if self.review is not None:
+            out["review"] = self.review.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TextModel:
         if d.get("format") != FORMAT:
             raise ValueError(f"unknown model format {d.get('format')!r}")
-        return cls(d["classes"], d["bias"], d["weights"], FeatureConfig.from_dict(d["features"]), d["scale"])
+        review = ReviewModel.from_dict(d["review"]) if d.get("review") else None
+        cfg = FeatureConfig.from_dict(d["features"])
+        return cls(d["classes"], d["bias"], d["weights"], cfg, d["scale"], review)
 
 
 def load_model(path: Path = MODEL_PATH) -> TextModel | None:
