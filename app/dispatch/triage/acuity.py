@@ -23,6 +23,8 @@ theft found afterwards, a fraud, harassment by phone or online, a complaint abou
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,13 +42,16 @@ _ENGLISH_BE_NOW = frozenset(
     {"is", "are", "am", "im", "its", "theyre", "hes", "shes", "keeps", "keep", "still", "being", "been"}
 )
 _ENGLISH_BE_PAST = frozenset({"was", "were"})
+_ALL_AUX = _PRESENT_AUX | _PAST_AUX | _CG_PRESENT_AUX | _HINDI_PRESENT_AUX
+_ENGLISH_BE = _ENGLISH_BE_NOW | _ENGLISH_BE_PAST
 # Not the Chhattisgarhi habitual "-थे" although their skeletons end like it.
 _NOT_HABITUAL = frozenset(
     {"breathe", "bathe", "clothe", "soothe", "loathe", "writhe", "the", "baithe", "bethe", "uthe"}
 )
 _CG_HABITUAL = ("थे", "थें", "थस", "थंव", "थन")  # -थे, not the -ठे of बइठे (both "the" in the skeleton)
+_HABITUAL_ENDINGS = ("the", "then", *_CG_HABITUAL)
+_HABITUAL_RE = re.compile("(?:" + "|".join(_HABITUAL_ENDINGS) + r")(?= |$)")
 # Devanagari "कि" ("that") opens reported speech: "बता रहा है कि चाचा रोज़ मारते हैं" has two times.
-_SOFT_BOUNDARY = frozenset({"कि"})
 MAX_ASPECT_PHRASE = 4
 
 ASPECT_KINDS = ("now", "earlier", "habitual", "today", "future", "recovered", "remote")
@@ -63,6 +68,10 @@ class AspectCues:
 
     table: Mapping[tuple[str, ...], frozenset[str]]
     max_len: int
+    # first two words -> lengths (2+) of the cues starting with them, longest first
+    lengths: Mapping[tuple[str, str], tuple[int, ...]]
+    # every word that can start a cue or is an auxiliary the grammar rules look at
+    triggers: frozenset[str]
 
 
 def compile_aspect(raw: Any) -> AspectCues:
@@ -85,22 +94,74 @@ def compile_aspect(raw: Any) -> AspectCues:
             if key:
                 table.setdefault(key, set()).add(kind)
     longest = max((len(k) for k in table), default=1)
-    return AspectCues({k: frozenset(v) for k, v in table.items()}, longest)
+    lengths: dict[tuple[str, str], set[int]] = {}
+    for key in table:
+        if len(key) > 1:
+            lengths.setdefault((key[0], key[1]), set()).add(len(key))
+    return AspectCues(
+        {k: frozenset(v) for k, v in table.items()},
+        longest,
+        {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()},
+        frozenset(k[0] for k in table) | _PROGRESSIVE | _ALL_AUX,
+    )
 
 
-@dataclass(frozen=True)
 class Aspect:
-    """When the call says things happen: over the whole call, and per clause (by clause index)."""
+    """When the call says things happen: the kinds of time cue found, over the call and per clause.
 
-    now: bool = False  # happening as the caller speaks
-    earlier: bool = False  # happened before: last night, last week, "रहिस"
-    habitual: bool = False  # a pattern: every night, "roz", "मारथे", "maarta hai"
-    today: bool = False  # today, tonight, "maar raha tha": recent but perhaps over
-    future: bool = False  # threatened, not done: "maar dega", "will kill"
-    just_now: bool = False  # was going on until moments ago: "maar raha tha", "was beating her"
-    recovered: bool = False  # the danger is over: "now fine", "put out", "bujha di"
-    remote: bool = False  # by phone or online: "calls me", "messages", "photo viral"
-    clauses: tuple[frozenset[str], ...] = ()  # the kinds found in each clause
+    Kinds: `now` (happening as the caller speaks), `earlier` (last night, last week, "रहिस"),
+    `habitual` (every night, "roz", "मारथे", "maarta hai"), `today` (today, tonight, "maar raha tha"),
+    `future` (threatened, not done: "maar dega", "will kill"), `just_now` (going on until moments ago),
+    `recovered` (the danger is over: "put out", "now fine"), `remote` (by phone or online).
+    """
+
+    __slots__ = ("clauses", "kinds")
+
+    def __init__(
+        self, kinds: frozenset[str] = frozenset(), clauses: Mapping[int, set[str]] | None = None
+    ) -> None:
+        self.kinds = kinds
+        self.clauses: Mapping[int, set[str]] = clauses if clauses is not None else {}
+
+    @property
+    def now(self) -> bool:
+        """Happening as the caller speaks."""
+        return "now" in self.kinds
+
+    @property
+    def earlier(self) -> bool:
+        """Happened before: last night, last week."""
+        return "earlier" in self.kinds
+
+    @property
+    def habitual(self) -> bool:
+        """A pattern: every night, "roz"."""
+        return "habitual" in self.kinds
+
+    @property
+    def today(self) -> bool:
+        """Today or tonight, or going on until moments ago."""
+        return "today" in self.kinds
+
+    @property
+    def future(self) -> bool:
+        """Threatened, not done."""
+        return "future" in self.kinds
+
+    @property
+    def just_now(self) -> bool:
+        """Going on until moments ago ("maar raha tha")."""
+        return "just_now" in self.kinds
+
+    @property
+    def recovered(self) -> bool:
+        """The danger is over ("put out", "now fine")."""
+        return "recovered" in self.kinds
+
+    @property
+    def remote(self) -> bool:
+        """By phone or online."""
+        return "remote" in self.kinds
 
     def of(self, clause_ids: frozenset[int], extra: frozenset[str] = frozenset()) -> Aspect:
         """The time of some clauses only, plus `extra` kinds read from their verbs' forms.
@@ -109,90 +170,142 @@ class Aspect:
         देगा": the threat is a habit), and failing that the whole call's.
         """
         kinds: set[str] = set(extra)
+        clauses = self.clauses
         for i in clause_ids:
-            own = self.clauses[i] & _TIME_KINDS if i < len(self.clauses) else frozenset()
-            if not own and 0 < i <= len(self.clauses):
-                own = self.clauses[i - 1] & _TIME_KINDS
-            kinds |= own
+            own = clauses.get(i)
+            own_time = own & _TIME_KINDS if own else None
+            if not own_time:
+                before = clauses.get(i - 1)
+                own_time = before & _TIME_KINDS if before else None
+            if own_time:
+                kinds |= own_time
         if not kinds:
             return self
-        return Aspect(
-            now="now" in kinds,
-            earlier="earlier" in kinds,
-            habitual="habitual" in kinds,
-            today="today" in kinds,
-            future="future" in kinds,
-            just_now="just_now" in kinds,
-            recovered=self.recovered,
-            remote=self.remote,
-            clauses=self.clauses,
-        )
+        return Aspect(frozenset(kinds) | (self.kinds - _TIME_KINDS), clauses)
 
 
-def clause_ids(canon: Sequence[str], surf: Sequence[str]) -> list[int]:
-    """Clause index of every token (clause punctuation and "कि" start a new clause)."""
+NO_ASPECT = Aspect()
+
+
+class Clauses:
+    """Clause index of any token: clause punctuation and "कि" start a new clause."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, canon: Sequence[str], surf: Sequence[str]) -> None:
+        if "कि" in surf:
+            self.starts = [
+                i for i, (t, w) in enumerate(zip(canon, surf, strict=True)) if t == BOUNDARY or w == "कि"
+            ]
+        elif BOUNDARY in canon:
+            self.starts = [i for i, t in enumerate(canon) if t == BOUNDARY]
+        else:
+            self.starts = []
+
+    def __getitem__(self, i: int) -> int:
+        """The clause of token i (0 for the first clause)."""
+        return bisect_right(self.starts, i) if self.starts else 0
+
+    def span(self, i: int, n: int) -> tuple[int, int]:
+        """Token range [lo, hi) of the clause of token i in a call of n tokens."""
+        c = self[i]
+        lo = self.starts[c - 1] if c > 0 else 0
+        hi = self.starts[c] if c < len(self.starts) else n
+        return lo, hi
+
+
+def _positions(words: Sequence[str], wanted: frozenset[str]) -> list[int]:
+    """Indexes of the words in `wanted`, in order (found by C-level search, not a word-by-word loop)."""
+    hits = wanted.intersection(words)
+    if not hits:
+        return []
+    if not isinstance(words, list):
+        words = list(words)
     out: list[int] = []
-    clause = 0
-    for tok, word in zip(canon, surf, strict=True):
-        if tok == BOUNDARY or word in _SOFT_BOUNDARY:
-            clause += 1
-        out.append(clause)
+    for w in hits:
+        i = -1
+        for _ in range(words.count(w)):
+            i = words.index(w, i + 1)
+            out.append(i)
+    if len(hits) > 1:
+        out.sort()
     return out
 
 
-def read_aspect(cues: AspectCues, canon: Sequence[str], surf: Sequence[str]) -> Aspect:
-    """Scan a call's canonical tokens (and surface forms, for English and Devanagari) for aspect cues."""
+def clause_ids(canon: Sequence[str], surf: Sequence[str]) -> Clauses:
+    """The clause index of every token, looked up as `clause_ids(...)[i]`."""
+    return Clauses(canon, surf)
+
+
+def read_aspect(
+    cues: AspectCues, canon: Sequence[str], surf: Sequence[str], clause_of: Clauses | None = None
+) -> Aspect:
+    """Scan a call's canonical tokens (and surface forms, for English and Devanagari) for aspect cues.
+
+    Only the positions of trigger words (cue starts, auxiliaries, English "is"/"was", words ending like
+    the Chhattisgarhi habitual) are examined: a call is scanned in one comprehension, not word by word.
+    """
     n = len(canon)
-    clause_of = clause_ids(canon, surf)
-    per_clause: list[set[str]] = [set() for _ in range(clause_of[-1] + 1 if n else 0)]
-    table, max_len = cues.table, cues.max_len
-    for i in range(n):
+    if clause_of is None:
+        clause_of = clause_ids(canon, surf)
+    found: dict[int, set[str]] = {}  # clause -> kinds, filled only where a cue is
+    table, lengths, triggers = cues.table, cues.lengths, cues.triggers
+    for i in _positions(canon, triggers):
         tok = canon[i]
-        if tok == BOUNDARY:
-            continue
-        found = per_clause[clause_of[i]]
         # The longest cue at a position decides ("kal se" is ongoing, "kal" alone is earlier); cues do
         # not consume words, so a shorter cue inside a longer one still counts where it starts.
-        for k in range(min(max_len, n - i), 0, -1):
-            hit = table.get(tuple(canon[i : i + k]))
-            if hit is not None:
-                found.update(hit)
-                break
-        nxt = canon[i + 1] if i + 1 < n else ""
-        word = surf[i]
+        hit = None
+        if i + 1 < n:
+            for k in lengths.get((tok, canon[i + 1]), ()):
+                hit = table.get(tuple(canon[i : i + k]))
+                if hit is not None:
+                    break
+        if hit is None:
+            hit = table.get((tok,))
+        if hit is not None:
+            found.setdefault(clause_of[i], set()).update(hit)
         if tok in _PROGRESSIVE:
+            nxt = canon[i + 1] if i + 1 < n else ""
             if nxt in _PRESENT_AUX or nxt in ("", BOUNDARY):
-                found.add("now")  # "maar raha hai", "maar rahe", "चिल्ला रही है"
+                found.setdefault(clause_of[i], set()).add("now")  # "maar raha hai", "चिल्ला रही है"
             elif nxt in _PAST_AUX or surf[i + 1] == "थे":
-                found.update(("today", "just_now"))  # "maar raha tha": going on until moments ago
-        elif nxt in _CG_PRESENT_AUX and len(tok) >= 3 and tok.endswith("t") and not tok.isdecimal():
-            found.add("now")  # Chhattisgarhi imperfective: "मारत हे", "जरत हें"
-        elif nxt in _HINDI_PRESENT_AUX and len(tok) >= 2 and tok.endswith(("t", "ti", "te")):
-            found.add("habitual")  # Hindi habitual present: "maarta hai", "पीटा जाता है", "deti hai"
-        elif (
-            len(tok) >= 4
-            and tok.endswith(("the", "then"))
-            and word not in _NOT_HABITUAL
-            and (word.isascii() or word.endswith(_CG_HABITUAL))
-        ):
-            found.add("habitual")  # Chhattisgarhi habitual: "मारथे", "आथे", "देथें", "marthe"
-        if word in _ENGLISH_BE_NOW:
-            if any(w.endswith("ing") for w in surf[i + 1 : i + 4]):
-                found.add("now")  # "is beating", "keeps circling": going on as the caller speaks
-        elif word in _ENGLISH_BE_PAST and any(w.endswith("ing") for w in surf[i + 1 : i + 4]):
-            found.update(("today", "just_now"))  # "was beating her": just before the call, most often
-    every: set[str] = set().union(*per_clause) if per_clause else set()
-    return Aspect(
-        now="now" in every,
-        earlier="earlier" in every,
-        habitual="habitual" in every,
-        today="today" in every,
-        future="future" in every,
-        just_now="just_now" in every,
-        recovered="recovered" in every,
-        remote="remote" in every,
-        clauses=tuple(frozenset(c) for c in per_clause),
-    )
+                # "maar raha tha": going on until moments ago
+                found.setdefault(clause_of[i], set()).update(("today", "just_now"))
+        elif i > 0 and tok in _ALL_AUX:
+            prev = canon[i - 1]
+            if prev in _PROGRESSIVE or prev == BOUNDARY or prev.isdecimal():
+                continue
+            if tok in _CG_PRESENT_AUX and len(prev) >= 3 and prev.endswith("t"):
+                found.setdefault(clause_of[i - 1], set()).add("now")  # Chhattisgarhi "मारत हे", "जरत हें"
+            elif tok in _HINDI_PRESENT_AUX and len(prev) >= 2 and prev.endswith(("t", "ti", "te")):
+                found.setdefault(clause_of[i - 1], set()).add("habitual")  # Hindi "maarta hai", "deti hai"
+    habitual = _HABITUAL_RE.search(" ".join(surf)) is not None
+    if habitual:
+        candidates = [i for i, w in enumerate(surf) if w in _ENGLISH_BE or w.endswith(_HABITUAL_ENDINGS)]
+    else:
+        candidates = _positions(surf, _ENGLISH_BE)
+    if candidates:
+        for i in candidates:
+            word = surf[i]
+            if word in _ENGLISH_BE_NOW:
+                if any(w.endswith("ing") for w in surf[i + 1 : i + 4]):
+                    # "is beating", "keeps circling": going on as the caller speaks
+                    found.setdefault(clause_of[i], set()).add("now")
+            elif word in _ENGLISH_BE_PAST:
+                if any(w.endswith("ing") for w in surf[i + 1 : i + 4]):
+                    # "was beating her": just before the call, most often
+                    found.setdefault(clause_of[i], set()).update(("today", "just_now"))
+            elif (
+                word.endswith(_HABITUAL_ENDINGS)
+                and len(canon[i]) >= 4
+                and word not in _NOT_HABITUAL
+                and (word.isascii() or word.endswith(_CG_HABITUAL))
+            ):
+                # Chhattisgarhi habitual: "मारथे", "आथे", "देथें", "marthe"
+                found.setdefault(clause_of[i], set()).add("habitual")
+    if not found:
+        return NO_ASPECT
+    return Aspect(frozenset().union(*found.values()), found)
 
 
 def verb_form(word: str, clause_words: Sequence[str]) -> frozenset[str]:
@@ -230,17 +343,13 @@ def is_future(cues: AspectCues, canon: Sequence[str], start: int) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Acuity:
     """The priority, whether it was a close call between 1 and 2, and the signals behind it."""
 
     priority: int
     doubt: bool
     reasons: tuple[str, ...]
-
-
-def _has(role: Mapping[str, float], *names: str) -> bool:
-    return any(role.get(n, 0.0) > 0 for n in names)
 
 
 _MEDICAL_CRITICAL = frozenset({"medical", "poison", "self_harm", "drowning", "injury", "burn", "death"})
@@ -256,6 +365,7 @@ def decide(
     later_cue: bool,
     harm_clauses: frozenset[int] = frozenset(),
     harm_form: frozenset[str] = frozenset(),
+    present: frozenset[str] | None = None,
 ) -> Acuity:
     """Priority from danger signals and aspect.
 
@@ -263,35 +373,38 @@ def decide(
     a life-threatening state whenever present (entries with `priority: 1`), `victim` the woman/child
     victim the precedence logic found, `later_cue` an entry with `priority: 3` ("kal raat",
     "complaint"), `harm_clauses` the clauses that name violence against a person and `harm_form` the
-    aspect of those words' own forms (`verb_form`).
+    aspect of those words' own forms (`verb_form`), `present` the roles with a positive weight.
     """
+    if present is None:
+        present = frozenset(k for k, v in role.items() if v > 0)
+
     reasons: list[str] = []
     doubt = False
-    someone = _has(role, "person", "woman", "child", "child_weak", "infant")
-    animal_only = _has(role, "animal") and not someone
-    child = victim == "child" or _has(role, "child", "infant")
+    someone = not present.isdisjoint(("person", "woman", "child", "child_weak", "infant"))
+    animal_only = "animal" in present and not someone
+    child = victim == "child" or not present.isdisjoint(("child", "infant"))
     # A hitting word without a person at the receiving end ("labourers hit the pipe") is no assault.
-    violence = _has(role, "violence") or (
-        _has(role, "violence_weak") and category in ("police", "women", "child")
+    violence = "violence" in present or (
+        "violence_weak" in present and category in ("police", "women", "child")
     )
-    person_harm = violence or _has(role, "sexual")
+    person_harm = violence or "sexual" in present
     harm = aspect.of(harm_clauses, harm_form - {"threatened"}) if person_harm else aspect
     if "threatened" in harm_form or (
         harm.future and not (harm.now or harm.today or harm.earlier or harm.habitual)
     ):
         person_harm = False  # "tezab daal dega", "will kill you": a threat, weighed as one below
-    ongoing = harm.now or _has(role, "urgent", "distress")
+    ongoing = harm.now or not present.isdisjoint(("urgent", "distress"))
     # Said to have happened before, or as a habit, and nothing says it is going on now.
     past_only = (harm.earlier or harm.habitual or later_cue) and not ongoing
     long_ago = harm.earlier and not (harm.today or harm.now)
-    evacuated = _has(role, "evacuated")
-    fire = _has(role, "fire") and not aspect.recovered
+    evacuated = "evacuated" in present
+    fire = "fire" in present and not aspect.recovered
 
     # -- life-threatening whenever present ------------------------------------------------------
     medical_critical = critical & _MEDICAL_CRITICAL
     if medical_critical and not aspect.recovered:
         reasons.append("critical: " + "+".join(sorted(medical_critical)))
-    if _has(role, "self_harm"):
+    if "self_harm" in present:
         reasons.append("self-harm")
     if role.get("poison", 0.0) >= 1.0:
         reasons.append("poison taken")
@@ -303,45 +416,52 @@ def decide(
         or (abduction >= 0.6 and victim == "women")
     ):
         reasons.append("abduction")
-    if _has(role, "missing") and victim == "child" and not _has(role, "found"):
+    if "missing" in present and victim == "child" and "found" not in present:
         reasons.append("child missing")  # a child the caller has found is safe now: urgent
-    if _has(role, "infant") and (_has(role, "child_only", "medical", "injury") or victim == "child"):
+    if "infant" in present and (
+        not present.isdisjoint(("child_only", "medical", "injury")) or victim == "child"
+    ):
         reasons.append("infant in danger")
-    if _has(role, "trapped") and not animal_only:
+    if "trapped" in present and not animal_only:
         reasons.append("people trapped")
-    elif (fire or _has(role, "collapse")) and _has(role, "inside") and someone:
+    elif (fire or "collapse" in present) and "inside" in present and someone:
         reasons.append("people inside")
         doubt = doubt or evacuated  # "most got out, one or two still inside": the operator asks
     if fire and not evacuated:
-        if _has(role, "burn") and someone:
+        if "burn" in present and someone:
             reasons.append("people burnt at a fire")
-        if _has(role, "distress"):
+        if "distress" in present:
             reasons.append("cries from a fire")
-        if _has(role, "occupied") and not _has(role, "trapped", "inside"):
+        if "occupied" in present and present.isdisjoint(("trapped", "inside")):
             reasons.append("fire where people are")
             doubt = True  # nobody said anyone is inside
     if "fire" in critical and not aspect.recovered and not evacuated:
         reasons.append("blast")
-    if _has(role, "toxic") and _has(role, "medical", "injury"):
+    if "toxic" in present and not present.isdisjoint(("medical", "injury")):
         reasons.append("toxic exposure with symptoms")
-    if _has(role, "burn"):
-        if _has(role, "face", "severe") or child:
+    if "burn" in present:
+        if not present.isdisjoint(("face", "severe")) or child:
             reasons.append("serious burns")
         elif role.get("burn", 0.0) > 1:
             reasons.append("burns")
             doubt = True
-    if _has(role, "pregnant") and _has(role, "injury"):
+    if "pregnant" in present and "injury" in present:
         reasons.append("pregnancy with bleeding or injury")
-    if _has(role, "down") and _has(role, "accident", "injury", "medical"):
+    if "down" in present and not present.isdisjoint(("accident", "injury", "medical")):
         reasons.append("person down")
-    if _has(role, "pit") and someone and _has(role, "injury", "trapped", "drowning") and not animal_only:
+    if (
+        "pit" in present
+        and someone
+        and not present.isdisjoint(("injury", "trapped", "drowning"))
+        and not animal_only
+    ):
         reasons.append("fallen into a pit or well")
-    lethal = critical & {"violence", "strangle"} or _has(role, "strangle")
+    lethal = critical & {"violence", "strangle"} or "strangle" in present
     if lethal and not long_ago and not (harm.future and not harm.now):
         reasons.append("lethal violence")
 
     # -- violence against a person: depends on when ----------------------------------------------
-    weapon = _has(role, "weapon")
+    weapon = "weapon" in present
     if person_harm:
         if weapon and not long_ago and (not past_only or harm.today or aspect.today):
             reasons.append("weapon in use")
@@ -354,9 +474,9 @@ def decide(
         elif not past_only and not harm.today:
             reasons.append("violence, time not stated")
             doubt = True
-    if weapon and not past_only and _has(role, "threat", "fight"):
+    if weapon and not past_only and not present.isdisjoint(("threat", "fight")):
         reasons.append("armed threat or fight")
-    elif weapon and aspect.now and _has(role, "crime"):
+    elif weapon and aspect.now and "crime" in present:
         reasons.append("armed crime now")
         doubt = True
 
@@ -364,23 +484,23 @@ def decide(
         return Acuity(1, doubt, tuple(reasons))
 
     # -- can wait: reported after the fact, nobody in danger now ---------------------------------
-    danger = _has(role, *_DANGER) or abduction >= 1.0
+    danger = not present.isdisjoint(_DANGER) or abduction >= 1.0
     if (
         category == "police"
-        and _has(role, "property")
-        and not _has(role, "robbery", "threat", "fight", "weapon")
+        and "property" in present
+        and present.isdisjoint(("robbery", "threat", "fight", "weapon"))
         and not person_harm
         and not ongoing
         and not danger
     ):
         return Acuity(3, False, ("property taken, offender gone",))
-    if category == "police" and _has(role, "fraud") and not ongoing and not danger:
+    if category == "police" and "fraud" in present and not ongoing and not danger:
         return Acuity(3, False, ("fraud",))
-    offence = _has(role, "crime", "harassment", "threat", "dowry", "child_only") or person_harm
+    offence = not present.isdisjoint(("crime", "harassment", "threat", "dowry", "child_only")) or person_harm
     # Abuse, labour or confinement of a child is never "can wait"; nor is being followed or threatened
     # in person: only what reaches the victim remotely (calls, messages, photos) or long ago can wait.
-    child_abuse = child and (person_harm or _has(role, "child_only", "harassment"))
-    in_person = _has(role, "harassment", "threat") and not aspect.remote and not long_ago
+    child_abuse = child and (person_harm or not present.isdisjoint(("child_only", "harassment")))
+    in_person = not present.isdisjoint(("harassment", "threat")) and not aspect.remote and not long_ago
     beaten = violence and not long_ago  # violence against a person as a habit is urgent, not "can wait"
     if (
         past_only
@@ -396,14 +516,14 @@ def decide(
         return Acuity(3, False, ("reported after the fact",))
     if (
         aspect.remote
-        and _has(role, "harassment")
-        and not _has(role, "threat")
+        and "harassment" in present
+        and "threat" not in present
         and not person_harm
         and not danger
         and abduction == 0
         and category in ("police", "women", "child")
         and not aspect.today
-        and not _has(role, "urgent", "distress")
+        and present.isdisjoint(("urgent", "distress"))
     ):
         return Acuity(3, False, ("harassment by phone or online",))
     return Acuity(2, False, ())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,7 @@ from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
 from .model import TextModel, load_model
 from .normalize import BOUNDARY, skeleton, tokens
 from .review import DEFAULT as DEFAULT_REVIEW
-from .review import features as review_features
+from .review import feature_values
 
 NEGATION_SCOPE = 3  # words a negator reaches ("koi bhi ghayal nahi", "no one is hurt")
 ADULT_AGE = 18
@@ -33,6 +32,7 @@ FIRE_MARGIN = 1.0
 MAX_EVIDENCE = 8
 # Ties are broken towards the service that protects the more vulnerable caller.
 TIE_ORDER = ("women", "child", "fire", "medical", "police")
+_TIE_RANK = {s: i for i, s in enumerate(TIE_ORDER)}
 
 _PERSON_OFFENCES = ("violence", "harassment", "sexual", "dowry", "abduction", "threat", "missing")
 _ANIMAL_ATTACK: tuple[Mapping[str, float], Mapping[str, float]] = ({"medical": 2.0}, {"injury": 1.0})
@@ -103,18 +103,19 @@ def _find_matches(lex: Lexicon, light_surf: list[str], canon: list[str]) -> list
     """Greedy left-to-right longest-phrase matching; matched words are consumed."""
     out: list[_Match] = []
     n = len(canon)
-    by_first, phrases, short = lex.by_first, lex.phrases, lex.short
+    by_pair, phrases, short, stems = lex.by_pair, lex.phrases, lex.short, lex.stems
     i = 0
     while i < n:
         tok = canon[i]
         if tok == BOUNDARY:
             i += 1
             continue
-        groups = by_first.get(tok)
+        # Longer phrases first: only those whose first two words are these two are tried.
+        groups = by_pair.get((tok, canon[i + 1])) if i + 1 < n else None
         if groups is not None:
             found = False
             for k, keys in groups:
-                key = (tok,) if k == 1 else tuple(canon[i : i + k])
+                key = tuple(canon[i : i + k])
                 if key in keys:
                     entries = phrases[key]
                     out.append(_Match(i, i + k, entries, _kind(entries)))
@@ -123,7 +124,14 @@ def _find_matches(lex: Lexicon, light_surf: list[str], canon: list[str]) -> list
                     break
             if found:
                 continue
-        hit = short.get(light_surf[i]) or (lex.stem(tok) if len(tok) >= 3 else ())
+        hit = phrases.get((tok,)) or short.get(light_surf[i])
+        if not hit and len(tok) >= 3:
+            candidates = stems.get(tok[:3])  # "chhed*", "injur*": inflections of a listed stem
+            if candidates is not None:
+                for stem, entries in candidates:
+                    if tok.startswith(stem):
+                        hit = entries
+                        break
         if hit:
             out.append(_Match(i, i + 1, hit, _kind(hit)))
         i += 1
@@ -224,21 +232,20 @@ def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Tr
     return classify_explained(lex, text, model)[0]
 
 
-def classify_explained(
-    lex: Lexicon, text: str, model: TextModel | None = None
-) -> tuple[Triage, dict[str, float]]:
-    """The triage and the facts its confidence was computed from (review.FEATURES; empty when none)."""
+def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) -> tuple[Triage, list[float]]:
+    """The triage and the facts its confidence was computed from (values in review.FEATURES order)."""
     if not isinstance(text, str) or not text.strip():
-        return EMPTY, {}
+        return EMPTY, []
     surf, canon = canonical_tokens(lex, text)
     if not canon:
-        return EMPTY, {}
-    matches = _find_matches(lex, light(" ".join(surf)).split(" "), canon)
+        return EMPTY, []
+    light_surf = light(" ".join(surf)).split(" ")
+    matches = _find_matches(lex, light_surf, canon)
     _apply_negation(matches, canon)
 
     active = [m for m in matches if m.kind == "signal" and not m.negated]
-    if lex.female_names:
-        active = _with_names(lex, active, surf, canon)
+    if not lex.name_words.isdisjoint(light_surf):
+        active = _with_names(lex, active, light_surf, canon)
     present: set[str] = set()
     negated_roles: set[str] = set()
     for m in matches:
@@ -257,8 +264,9 @@ def classify_explained(
     structure = "structure" in present or "pit" in present  # "the old house collapsed" vs "father collapsed"
     no_injury = "injury" in negated_roles and "injury" not in present
 
-    score: dict[str, float] = dict.fromkeys(SERVICES, 0.0)
-    role: defaultdict[str, float] = defaultdict(float)
+    score: dict[str, float] = dict.fromkeys(TIE_ORDER, 0.0)  # in tie order: see _top_two
+    role: dict[str, float] = {}
+    rg = role.get  # most roles are absent: read with a default, never insert
     used: list[tuple[_Match, Mapping[str, float], Mapping[str, float]]] = []  # as read, for evidence
     priorities: set[int] = set()
     critical: set[str] = set()  # roles of entries that are life-threatening whenever present
@@ -266,191 +274,203 @@ def classify_explained(
     serious_medical = False  # a condition that needs an ambulance whatever the category
     case = _case_weights(active, canon, surf)
     for m in active:
-        person_weight, mark = case.get(m.start, (1.0, "bare"))
         for e in m.entries:
             services: Mapping[str, float] = e.services
             roles: Mapping[str, float] = e.roles
-            if "collapse_word" in roles:
-                services, roles = _COLLAPSE_STRUCTURE if structure else _COLLAPSE_PERSON
-            if animal_rescue and ("animal" in roles or ("injury" in roles and roles["injury"] <= 0.5)):
-                services, roles = _ANIMAL_RESCUE  # "gaay kuan me gir gayi": the fall is the animal's
-            elif animal and ("violence" in roles or "violence_weak" in roles):
-                services, roles = _ANIMAL_ATTACK
-            elif weak_is_accident and "violence_weak" in roles:
-                services, roles = _WEAK_AS_ACCIDENT
-            elif weak_is_violence and "violence_weak" in roles:
-                services, roles = _WEAK_AS_VIOLENCE
-            if no_injury and "accident" in roles:
-                services = {"police": sum(services.values())}
+            if e.rewrite:
+                if "collapse_word" in roles:
+                    services, roles = _COLLAPSE_STRUCTURE if structure else _COLLAPSE_PERSON
+                if animal_rescue and ("animal" in roles or ("injury" in roles and roles["injury"] <= 0.5)):
+                    services, roles = _ANIMAL_RESCUE  # "gaay kuan me gir gayi": the fall is the animal's
+                elif animal and ("violence" in roles or "violence_weak" in roles):
+                    services, roles = _ANIMAL_ATTACK
+                elif weak_is_accident and "violence_weak" in roles:
+                    services, roles = _WEAK_AS_ACCIDENT
+                elif weak_is_violence and "violence_weak" in roles:
+                    services, roles = _WEAK_AS_VIOLENCE
+                if no_injury and "accident" in roles:
+                    services = {"police": sum(services.values())}
+                if "violence" in roles or "violence_weak" in roles or "sexual" in roles:
+                    harm_at.append(m.end - 1)
+                if "medical" in roles and services.get("medical", 0.0) >= 3.5:
+                    serious_medical = True
+            elif e.assault:
+                harm_at.append(m.end - 1)
+            elif e.serious:
+                serious_medical = True
             for svc, w in services.items():
                 score[svc] += w
-            for r, w in roles.items():
-                if r == "woman_ctx" and mark == "patient":
-                    role["male"] += w * person_weight  # "पति को पीटा": the husband is the victim
-                elif r == "male":
-                    if mark == "patient":  # a man counts as the victim only when marked as the one harmed
-                        role[r] += w * person_weight
-                elif r in _VICTIM_ROLES:
-                    role[r] += w * person_weight
-                else:
-                    role[r] += w
+            if e.person:
+                person_weight, mark = case.get(m.start, (1.0, "bare"))
+                for r, w in roles.items():
+                    if r == "woman_ctx" and mark == "patient":
+                        role["male"] = (
+                            rg("male", 0.0) + w * person_weight
+                        )  # "पति को पीटा": the husband is the victim
+                    elif r == "male":
+                        if mark == "patient":  # a man is the victim only when marked as the one harmed
+                            role[r] = rg(r, 0.0) + w * person_weight
+                    elif r in _VICTIM_ROLES:
+                        role[r] = rg(r, 0.0) + w * person_weight
+                    else:
+                        role[r] = rg(r, 0.0) + w
+            else:
+                for r, w in roles.items():
+                    role[r] = rg(r, 0.0) + w
             used.append((m, services, roles))
-            if "violence" in roles or "violence_weak" in roles or "sexual" in roles:
-                harm_at.append(m.end - 1)
             if e.priority is not None:
                 priorities.add(e.priority)
                 if e.priority == 1:
                     critical.update(roles)
-            if "medical" in roles and services.get("medical", 0.0) >= 3.5:
-                serious_medical = True
 
     if present & _AGE_ROLES or _has_digit(canon):
-        explicit, approx = _ages(lex, matches, canon, role["child"] > 0 or role["child_weak"] > 0)
+        explicit, approx = _ages(lex, matches, canon, rg("child", 0.0) > 0 or rg("child_weak", 0.0) > 0)
         ages = explicit + approx
         if ages and min(ages) < ADULT_AGE:
-            role["child"] += CHILD_AGE_WEIGHT
+            role["child"] = rg("child", 0.0) + CHILD_AGE_WEIGHT
             if min(ages) == 0:
-                role["infant"] += 1.0
+                role["infant"] = rg("infant", 0.0) + 1.0
         elif explicit:
             role["child"] = role["child_weak"] = (
                 0.0  # everyone whose age is given is an adult: "beta, 32 saal" is no child
             )
-            if role["marriage"] > 0:
+            if rg("marriage", 0.0) > 0:
                 # An adult married off against her will is a women's case, not a child marriage.
                 role["child_only"] = 0.0
-                role["dowry"] = max(role["dowry"], 1.0)
-                role["woman"] = max(role["woman"], 0.5)
+                role["dowry"] = max(rg("dowry", 0.0), 1.0)
+                role["woman"] = max(rg("woman", 0.0), 0.5)
 
-    if role["woman"] < SELF_FEMININE and _feminine_self(canon):
+    if rg("woman", 0.0) < SELF_FEMININE and _feminine_self(canon):
         role["woman"] = SELF_FEMININE
 
     # Victim × offence precedence.
-    if role["self_harm"] > 0:
+    if rg("self_harm", 0.0) > 0:
         role["threat"] = 0.0  # "threatening to hang himself" threatens no one else
-    women_off = role["harassment"] + role["sexual"] + role["dowry"]
-    against = women_off + role["violence"] + role["threat"] + role["violence_weak"]
-    if role["property"] + role["robbery"] + role["fraud"] > 0:
+    women_off = rg("harassment", 0.0) + rg("sexual", 0.0) + rg("dowry", 0.0)
+    against = women_off + rg("violence", 0.0) + rg("threat", 0.0) + rg("violence_weak", 0.0)
+    if rg("property", 0.0) + rg("robbery", 0.0) + rg("fraud", 0.0) > 0:
         role["missing"] = 0.0  # "purse chheen ke bhaag gaye": the offender ran, nobody is missing
-    person_off = against + role["abduction"] + role["missing"]
-    child_ctx = role["child_only"]
-    if role["accident"] > 0 or role["fire"] > 0 or role["drowning"] > 0:
+    person_off = against + rg("abduction", 0.0) + rg("missing", 0.0)
+    child_ctx = rg("child_only", 0.0)
+    if rg("accident", 0.0) > 0 or rg("fire", 0.0) > 0 or rg("drowning", 0.0) > 0:
         # A crying or unaccompanied child at an accident or fire is a casualty, not a protection case.
         child_ctx = 0.0
-    vw, vc = role["woman"], role["child"]
-    if against > 0 or role["abduction"] > 0:
+    vw, vc = rg("woman", 0.0), rg("child", 0.0)
+    if against > 0 or rg("abduction", 0.0) > 0:
         # A husband or in-laws mark domestic abuse of a woman; a husband who is missing is no woman victim.
-        vw += role["woman_ctx"]
+        vw += rg("woman_ctx", 0.0)
     if women_off == 0:
-        vc += role["child_weak"]  # "boys teasing girls": weak nouns are the offenders of harassment
+        vc += rg("child_weak", 0.0)  # "boys teasing girls": weak nouns are the offenders of harassment
     if vc < MIN_CHILD_VICTIM:
         vc = 0.0  # "boys", "ladka" alone are as often the offenders as the victims
     victim: str | None = None
     # A man named as the one harmed ("मेरे भाई को मारा", "my husband was beaten") outweighs women
     # merely mentioned; people fighting each other ("आपस में") are no one's victims but the police's.
-    male_victim = role["male"] > 0 and role["male"] >= max(vw, vc) and role["sexual"] <= 0
-    if role["mutual"] > 0 and role["sexual"] + role["harassment"] + role["abduction"] <= 0:
+    male_victim = rg("male", 0.0) > 0 and rg("male", 0.0) >= max(vw, vc) and rg("sexual", 0.0) <= 0
+    if rg("mutual", 0.0) > 0 and rg("sexual", 0.0) + rg("harassment", 0.0) + rg("abduction", 0.0) <= 0:
         male_victim = True
     if male_victim:
         pass
     elif vc > 0 and (person_off > 0 or child_ctx > 0) and (vc > vw or (vc == vw and women_off == 0)):
         victim = "child"
-    elif (vw > 0 and person_off > 0) or (women_off > 0 and role["male"] <= 0):
+    elif (vw > 0 and person_off > 0) or (women_off > 0 and rg("male", 0.0) <= 0):
         victim = "women"
     if victim is not None:
         # The women/child desk is the police response specialised for that victim, so it takes over
         # the police evidence (threat, weapon, drunk) on top of the offence's own weight.
         strength = person_off + (child_ctx if victim == "child" else 0.0)
         score[victim] += score["police"] + VICTIM_BASE + VICTIM_PER_OFFENCE * strength
-        if against > 0 and role["accident"] <= 0:
+        if against > 0 and rg("accident", 0.0) <= 0:
             # Injuries from an assault are the assault's: "she was raped, she is in pain, take her to
             # hospital" goes to the women desk, with medical as the secondary need.
             score[victim] = max(score[victim], score["medical"] + FIRE_MARGIN)
 
     elif (
         score["fire"] >= FIRE_DECISIVE
-        or (score["fire"] >= RESCUE_DECISIVE and role["trapped"] > 0)
-        or (score["fire"] >= RESCUE_DECISIVE and role["toxic"] > 0)  # a gas or chemical leak: hazmat first
+        or (score["fire"] >= RESCUE_DECISIVE and rg("trapped", 0.0) > 0)
+        or (score["fire"] >= RESCUE_DECISIVE and rg("toxic", 0.0) > 0)  # a gas or chemical leak: hazmat first
     ) and score["medical"] >= score["fire"]:
         # Fire precedence: a burning building with patients, casualties or an ambulance mentioned is a fire
         # call first (the tender brings the rescue), and the injuries become the medical secondary.
         score["fire"] = score["medical"] + FIRE_MARGIN
 
-    aspect = read_aspect(lex.aspect, canon, surf)
+    clause_of = clause_ids(canon, surf)
+    aspect = read_aspect(lex.aspect, canon, surf, clause_of)
     if animal:
-        role["animal"] = max(role["animal"], 1.0)  # a rescue rewrite hides it; acuity needs to know
+        role["animal"] = max(rg("animal", 0.0), 1.0)  # a rescue rewrite hides it; acuity needs to know
     harm_clauses: frozenset[int] = frozenset()
     harm_form: frozenset[str] = frozenset()
     if harm_at:
-        clause_of = clause_ids(canon, surf)
         harm_clauses = frozenset(clause_of[i] for i in harm_at)
         forms: set[str] = set()
         threatened = 0
         for i in harm_at:
-            clause = [w for w, c in zip(surf, clause_of, strict=True) if c == clause_of[i]]
-            forms |= verb_form(surf[i], clause)
+            lo, hi = clause_of.span(i, len(surf))
+            forms |= verb_form(surf[i], surf[lo:hi])
             threatened += is_future(lex.aspect, canon, i + 1)
         if threatened == len(harm_at):
             forms.add("threatened")  # "tezaab daal dega", "will kill her": every harm word is a threat
         harm_form = frozenset(forms)
     later = 3 in priorities
 
-    def acuity_of(cat: str | None) -> Acuity:
-        return decide(role, frozenset(critical), aspect, victim, cat, later, harm_clauses, harm_form)
+    crit = frozenset(critical)
+    on = frozenset(k for k, v in role.items() if v > 0)  # the roles present, for acuity and needs
 
-    rules_ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
-    rules_margin = score[rules_ranked[0]] - score[rules_ranked[1]]
-    model_p: dict[str, float] = {}
+    def acuity_of(cat: str | None) -> Acuity:
+        return decide(role, crit, aspect, victim, cat, later, harm_clauses, harm_form, on)
+
+    rules_first, rules_second = _top_two(score)
+    rules_margin = score[rules_first] - score[rules_second]
+    raw: dict[str, float] = {}  # the model's own log-probabilities relative to its favourite
     if model is not None:
-        rules_top = max(score.values())
-        relative = dict(model.relative(canon))
-        norm = sum(math.exp(v) for v in relative.values())
-        model_p = {c: math.exp(v) / norm for c, v in relative.items()}
+        rules_top = score[rules_first]
+        raw = model.relative(canon)
+        relative = dict(raw)
         # A victim service needs a victim in the call. The model reads "missing" as a child's case;
         # a missing father of 72 (an adult age zeroes the child role above) is a police matter.
         floor = min(relative.values())
-        if role["woman"] + role["woman_ctx"] <= 0:
+        if rg("woman", 0.0) + rg("woman_ctx", 0.0) <= 0:
             relative["women"] = floor
-        if role["child"] + role["child_weak"] <= 0:
+        if rg("child", 0.0) + rg("child_weak", 0.0) <= 0:
             relative["child"] = floor
         if rules_top <= 0:
             # Nothing in the lexicon matched: the model's best guess, flagged for the operator.
             guess = max(SERVICES, key=lambda s: (relative[s], -TIE_ORDER.index(s)))
             acu = acuity_of(guess)
             sec = _secondary(guess, role, serious_medical, acu)
-            return Triage(guess, sec, acu.priority, 0.1, (), True, acu.reasons), {}
+            return Triage(guess, sec, acu.priority, 0.1, (), True, acu.reasons), []
         if victim is not None:
             # Which victim (a woman or a child) is the role logic's call (ages, who is harmed); the
             # model, which cannot read ages, only weighs the victim services against the others.
             both = max(relative["women"], relative["child"])
             relative = {**relative, "women": both, "child": both}
-        if role["accident"] > 0:
+        if rg("accident", 0.0) > 0:
             # Injuries from an accident go to medical with police secondary: a precedence the rules
             # decide. The model has learnt "hit" mostly from assaults and must not turn a crash into one.
             both = max(relative["medical"], relative["police"])
             relative = {**relative, "medical": both, "police": both}
         _combine(score, relative, model.scale)
-    ranked = sorted(SERVICES, key=lambda s: (-score[s], TIE_ORDER.index(s)))
-    category = ranked[0]
-    top, second = score[category], score[ranked[1]]
+    category, runner_up = _top_two(score)
+    top, second = score[category], score[runner_up]
     acu = acuity_of(category)
     priority, doubt = acu.priority, acu.doubt
     if top <= 0 and model is None:
         # Nothing decisive matched: best guess is the commonest service, flagged for the operator.
-        return Triage("police", (), priority, 0.1, (), True, acu.reasons), {}
+        return Triage("police", (), priority, 0.1, (), True, acu.reasons), []
 
-    secondary = _secondary(category, role, serious_medical, acu)
-    feats = review_features(
+    secondary = _secondary(category, role, serious_medical, acu, on)
+    values = feature_values(
         margin=top - second,
-        rules_margin=rules_margin if rules_ranked[0] == category else 0.0,
-        model_p=model_p.get(category, 0.0),
-        model_agrees=bool(model_p) and max(model_p, key=model_p.__getitem__) == category,
-        rules_agree=rules_ranked[0] == category,
+        rules_margin=rules_margin if rules_first == category else 0.0,
+        model_p=math.exp(raw[category]) / sum(map(math.exp, raw.values())) if raw else 0.0,
+        model_agrees=bool(raw) and raw[category] == 0.0,  # the favourite is at 0 (relative)
+        rules_agree=rules_first == category,
         signals=len(used),
         victim_close=victim is not None and min(vw, vc) > 0 and min(vw, vc) >= 0.6 * max(vw, vc),
-        weak_victim=victim == "women" and role["woman"] < 1.0 and role["woman_ctx"] <= 0,
+        weak_victim=victim == "women" and rg("woman", 0.0) < 1.0 and rg("woman_ctx", 0.0) <= 0,
     )
     review = (model.review if model is not None else None) or DEFAULT_REVIEW
-    confidence = round(review.confidence(feats), 3)
+    confidence = round(review.confidence_of(values), 3)
     # Flagged: an unsure category, or a priority that was a close call between 1 and 2.
     needs_review = confidence < review.threshold or doubt
 
@@ -476,7 +496,7 @@ def classify_explained(
     triage = Triage(
         category, secondary, priority, confidence, tuple(evidence[:MAX_EVIDENCE]), needs_review, acu.reasons
     )
-    return triage, feats
+    return triage, values
 
 
 _DIGIT = re.compile(r"\d")
@@ -505,7 +525,7 @@ _PARTICIPLE_IRREGULAR = frozenset(
 
 def _is_male(m: _Match) -> bool:
     """A man of the family (or a husband, an in-law)."""
-    return any("male" in e.roles or "woman_ctx" in e.roles for e in m.entries)
+    return any(e.male for e in m.entries)
 
 
 def _participle(word: str) -> bool:
@@ -514,23 +534,21 @@ def _participle(word: str) -> bool:
 
 
 _SUBJECT_SURFACE = frozenset({"ह", "हा"})
-_HARM_ROLES = frozenset({"violence", "violence_weak", "sexual", "harassment", "abduction", "dowry", "threat"})
 PATIENT_WEIGHT = 1.5
 AGENT_WEIGHT = 0.25
 BYSTANDER_WEIGHT = 0.5
 
 
-_NAME = Entry(-1, "name", "signal", {}, {"woman": 1.0})
+_NAME = Entry(-1, "name", "signal", {}, {"woman": 1.0}, person=True)
 
 
-def _with_names(lex: Lexicon, active: list[_Match], surf: list[str], canon: list[str]) -> list[_Match]:
+def _with_names(lex: Lexicon, active: list[_Match], light_surf: list[str], canon: list[str]) -> list[_Match]:
     """Add a match for each woman's name that no lexicon phrase covers ("Sunita ko", "Rekha didi")."""
     covered = {i for m in active for i in range(m.start, m.end)}
     added: list[_Match] = []
-    for i, word in enumerate(surf):
-        if i in covered:
+    for i, key in enumerate(light_surf):
+        if i in covered or key not in lex.name_words:
             continue
-        key = light(word)
         if key in lex.female_names or (
             key in lex.female_names_marked
             and any(tuple(canon[i + 1 : i + 1 + len(mk)]) == mk for mk in lex.name_markers)
@@ -554,12 +572,14 @@ def _english_verb(word: str) -> bool:
 def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> dict[int, tuple[float, str]]:
     """Weight of each person-noun match (by start) as a victim, and its mark, from grammar."""
     # English harm verbs (SVO: the object follows): "hits his bahu", "beating a woman", "dragged her".
-    harm = [m for m in active if any(not _HARM_ROLES.isdisjoint(e.roles) for e in m.entries)]
+    persons = [m for m in active if any(e.person for e in m.entries)]
+    if not persons:
+        return {}
+    harm = [m for m in active if any(e.harm for e in m.entries)]
     harm_ends = {m.end for m in harm if _english_verb(surf[m.end - 1])}
     harm_starts = {m.start for m in harm}
     n = len(canon)
     marks: dict[int, str] = {}
-    persons = [m for m in active if any(_is_person_noun(e) for e in m.entries)]
     person_starts = {m.start for m in persons}
     male_at = {m.start: _is_male(m) for m in persons}  # "भाई भाभी को": a man and a woman, two people
     # Right to left, so a noun directly before another ("नाबालिग लड़की को") shares its marker.
@@ -603,11 +623,8 @@ def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> di
 
 
 def _is_person_noun(e: Entry) -> bool:
-    """A victim noun (girl, beta, ladka), not self-reference or an offence that implies a woman."""
-    r = e.roles
-    if any(o in r for o in _PERSON_OFFENCES):
-        return False
-    return "child" in r or "child_weak" in r or r.get("woman", 0.0) >= 1.0 or "male" in r or "woman_ctx" in r
+    """A victim noun (girl, beta, ladka, bhai, husband), not an offence that implies a woman."""
+    return e.person
 
 
 # Words ending in -i before "hu/hoon" that are not a feminine verb form ("main bhi hoon", "nahi hu").
@@ -631,7 +648,25 @@ def _has_digit(canon: list[str]) -> bool:
     return _DIGIT.search(" ".join(canon)) is not None
 
 
-def _secondary(category: str, role: dict[str, float], serious_medical: bool, acu: Acuity) -> tuple[str, ...]:
+_ATTACKED_NOW = frozenset({"violence now", "weapon in use", "lethal violence"})
+
+
+def _top_two(score: Mapping[str, float]) -> tuple[str, str]:
+    """The best and second-best service; ties go to the service protecting the more vulnerable caller.
+
+    `score` is built in TIE_ORDER and the sort is stable, so equal scores keep that order.
+    """
+    ranked = sorted(score, key=score.__getitem__, reverse=True)
+    return ranked[0], ranked[1]
+
+
+def _secondary(
+    category: str,
+    role: dict[str, float],
+    serious_medical: bool,
+    acu: Acuity,
+    present: frozenset[str] | None = None,
+) -> tuple[str, ...]:
     """Other services the incident needs, from roles and acuity (not from leftover scores).
 
     Medical: anyone hurt, trapped, inside a fire, in a critical state, poisoned by smoke, or attacked
@@ -641,19 +676,20 @@ def _secondary(category: str, role: dict[str, float], serious_medical: bool, acu
     """
     out: set[str] = set()
     reasons = acu.reasons
-    someone = role["person"] > 0 or role["woman"] > 0 or role["child"] > 0 or role["child_weak"] > 0
-    animal_only = role["animal"] > 0 and not someone
-    hurt = role["injury"] > 0 or role["burn"] > 0 or role["infant"] > 0
-    trapped = role["trapped"] > 0 and not animal_only
-    in_fire = role["fire"] > 0 and role["inside"] > 0 and someone and role["evacuated"] <= 0
-    armed_fight = role["weapon"] > 0 and (role["violence"] > 0 or role["fight"] > 0)
-    violence = role["violence"] > 0 or role["violence_weak"] > 0
-    attacked_now = any(r in ("violence now", "weapon in use", "lethal violence") for r in reasons)
-    critical = acu.priority == 1 and any(r.startswith("critical") for r in reasons)
-    smoke_sick = role["toxic"] > 0 and role["medical"] > 0
-    self_harm = role["self_harm"] > 0
-    weak_child = role["child"] > 0 and role["medical"] > 0
-    weak_child = weak_child or (category == "child" and role["infant"] > 0)  # a baby left or found
+    on = present if present is not None else frozenset(k for k, v in role.items() if v > 0)
+    someone = "person" in on or "woman" in on or "child" in on or "child_weak" in on
+    animal_only = "animal" in on and not someone
+    hurt = "injury" in on or "burn" in on or "infant" in on
+    trapped = "trapped" in on and not animal_only
+    in_fire = "fire" in on and "inside" in on and someone and "evacuated" not in on
+    armed_fight = "weapon" in on and ("violence" in on or "fight" in on)
+    violence = "violence" in on or "violence_weak" in on
+    attacked_now = not _ATTACKED_NOW.isdisjoint(reasons)
+    critical = acu.priority == 1 and bool(reasons) and reasons[0].startswith("critical")
+    smoke_sick = "toxic" in on and "medical" in on
+    self_harm = "self_harm" in on
+    weak_child = "child" in on and "medical" in on
+    weak_child = weak_child or (category == "child" and "infant" in on)  # a baby left or found
     if (
         hurt
         or trapped
@@ -664,34 +700,34 @@ def _secondary(category: str, role: dict[str, float], serious_medical: bool, acu
         or smoke_sick
         or weak_child
         or (self_harm and category != "medical")
-        or (attacked_now and (category == "police" or role["mob"] > 0))  # a lynching, a witch-hunt
-        or (category == "women" and role["sexual"] > 0 and role["harassment"] <= 0)  # an assault: exam, care
-        or (category == "police" and violence and not any(r == "reported after the fact" for r in reasons))
-        or (role["fire"] > 0 and role["medical"] > 0 and role["occupied"] > 0)  # patients in a fire
+        or (attacked_now and (category == "police" or "mob" in on))  # a lynching, a witch-hunt
+        or (category == "women" and "sexual" in on and "harassment" not in on)  # an assault: exam, care
+        or (category == "police" and violence and "reported after the fact" not in reasons)
+        or ("fire" in on and "medical" in on and "occupied" in on)  # patients in a fire
     ):
         out.add("medical")
     if category in ("medical", "fire") and (
-        role["accident"] > 0
+        "accident" in on
         or self_harm
-        or role["poison"] > 0
-        or role["drowning"] > 0
+        or "poison" in on
+        or "drowning" in on
         or violence
-        or role["crime"] > 0
-        or role["fight"] > 0
+        or "crime" in on
+        or "fight" in on
         or armed_fight
-        or (category == "fire" and (role["highway"] > 0 or role["passengers"] > 0) and role["vehicle"] > 0)
+        or (category == "fire" and ("highway" in on or "passengers" in on) and "vehicle" in on)
     ):
         out.add("police")
-    in_pit = role["pit"] > 0 and someone and not animal_only and (role["injury"] > 0 or trapped)
-    rescue = trapped or in_pit or (role["drowning"] > 0 and role["evacuated"] <= 0 and category != "medical")
-    if role["fire"] > 0 or rescue or (self_harm and role["structure"] > 0 and category != "medical"):
+    in_pit = "pit" in on and someone and not animal_only and ("injury" in on or trapped)
+    rescue = trapped or in_pit or ("drowning" in on and "evacuated" not in on and category != "medical")
+    if "fire" in on or rescue or (self_harm and "structure" in on and category != "medical"):
         out.add("fire")  # a rescue: trapped, in a well or borewell, in the water, on a tank or roof
     if category == "fire":
-        if role["crime"] > 0 and role["woman_ctx"] + role["woman"] > 0 and role["fire"] > 0 and violence:
+        if "crime" in on and ("woman_ctx" in on or "woman" in on) and "fire" in on and violence:
             out.add("women")  # a husband who set the house on fire
-        if role["passengers"] > 0 and role["vehicle"] > 0:
+        if "passengers" in on and "vehicle" in on:
             out.add("medical")  # a bus or train on fire with its passengers
-        if role["child"] >= 1.0 and (in_fire or trapped or role["occupied"] > 0):
+        if role.get("child", 0.0) >= 1.0 and (in_fire or trapped or "occupied" in on):
             out.add("child")  # children caught in a school or anganwadi fire
     out.discard(category)
     return tuple(s for s in SERVICES if s in out)

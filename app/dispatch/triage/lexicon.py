@@ -28,6 +28,14 @@ ROLES = frozenset(
     }
 )  # fmt: skip
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+# Offences against a person (an entry naming one is not a victim noun even if it implies a woman).
+PERSON_OFFENCES = ("violence", "harassment", "sexual", "dowry", "abduction", "threat", "missing")
+HARM_ROLES = frozenset({"violence", "violence_weak", "sexual", "harassment", "abduction", "dowry", "threat"})
+ASSAULT_ROLES = frozenset({"violence", "violence_weak", "sexual"})
+SERIOUS_MEDICAL = 3.5  # medical evidence this strong needs an ambulance whatever the category
+# Roles whose reading the classifier rewrites from context (collapsed building or person, animal rescue or
+# attack, a weak hit as accident or violence, an accident with its injuries negated).
+CONTEXT_ROLES = frozenset({"collapse_word", "animal", "injury", "violence", "violence_weak", "accident"})
 
 # Skeletons shorter than this collide with frequent words ("baby" and "by" are both "b"), so a
 # one-word entry that short matches only its listed spellings.
@@ -53,6 +61,13 @@ class Entry:
     roles: Mapping[str, float] = field(default_factory=dict)
     priority: int | None = None
     fuzzy: bool = True
+    # Derived from roles once at load time (the classifier asks these for every match of every call).
+    person: bool = False  # a noun for a person who may be the victim (woman, child, a man of the family)
+    harm: bool = False  # an act of harm against a person (violence, sexual, abduction, threat ...)
+    male: bool = False  # a man of the family, a husband or an in-law
+    assault: bool = False  # violence or a sexual offence against a person (its time is read, acuity.py)
+    rewrite: bool = False  # its reading depends on context (a hit next to a truck is an accident)
+    serious: bool = False  # a medical condition that needs an ambulance whatever the category
 
 
 def light(token: str) -> str:
@@ -68,6 +83,9 @@ class Lexicon:
     phrases: dict[tuple[str, ...], tuple[Entry, ...]]
     # first skeleton token -> (phrase length, phrases of that length), longest first
     by_first: dict[str, tuple[tuple[int, frozenset[tuple[str, ...]]], ...]]
+    # first two words -> the longer phrases starting with them, by length (longest first); most
+    # common words start some phrase, few start one with the word that follows them in a call
+    by_pair: dict[tuple[str, str], tuple[tuple[int, frozenset[tuple[str, ...]]], ...]]
     short: dict[str, tuple[Entry, ...]]
     stems: dict[str, tuple[tuple[str, tuple[Entry, ...]], ...]]  # first 3 letters -> (stem, entries)
     numbers: dict[str, int]  # skeleton of a number word -> value ("nine", "नौ", "दस")
@@ -80,6 +98,15 @@ class Lexicon:
     female_names: frozenset[str] = frozenset()
     female_names_marked: frozenset[str] = frozenset()
     name_markers: frozenset[tuple[str, ...]] = frozenset()
+
+    @property
+    def name_words(self) -> frozenset[str]:
+        """Every spelling of a woman's name, marked or not (a fast first test per call)."""
+        return self._name_words
+
+    def __post_init__(self) -> None:
+        self._name_words = self.female_names | self.female_names_marked
+
     # Call texts repeat words heavily; caching fuzzy results also bounds the worst-case cost.
     fuzzy_cache: dict[str, str] = field(default_factory=dict)
 
@@ -154,7 +181,26 @@ def _entry(index: int, raw: Any) -> tuple[Entry, list[str]]:
     priority = raw.get("priority")
     if priority is not None and priority not in (1, 2, 3):
         raise LexiconError(f"entry {label!r}: priority must be 1, 2 or 3")
-    entry = Entry(index, label, kind, services, roles, priority, bool(raw.get("fuzzy", True)))
+    offence = any(o in roles for o in PERSON_OFFENCES)
+    person = not offence and (
+        "child" in roles or "child_weak" in roles or roles.get("woman", 0.0) >= 1.0 or "male" in roles
+    )
+    person = person or (not offence and "woman_ctx" in roles)
+    entry = Entry(
+        index,
+        label,
+        kind,
+        services,
+        roles,
+        priority,
+        bool(raw.get("fuzzy", True)),
+        person=person,
+        harm=not HARM_ROLES.isdisjoint(roles),
+        male="male" in roles or "woman_ctx" in roles,
+        assault=not ASSAULT_ROLES.isdisjoint(roles),
+        rewrite=not CONTEXT_ROLES.isdisjoint(roles),
+        serious="medical" in roles and services.get("medical", 0.0) >= SERIOUS_MEDICAL,
+    )
     return entry, phrases
 
 
@@ -274,8 +320,11 @@ def compile_lexicon(data: Any) -> Lexicon:
     # lexicon word ("driver", listed twice, is not a misspelt "diver").
     vocab = frozenset(t for key in phrases for t in key) | ambiguous
     by_first: dict[str, list[tuple[str, ...]]] = {}
+    by_pair: dict[tuple[str, str], list[tuple[str, ...]]] = {}
     for phrase in phrases:
         by_first.setdefault(phrase[0], []).append(phrase)
+        if len(phrase) > 1:
+            by_pair.setdefault((phrase[0], phrase[1]), []).append(phrase)
     buckets: dict[tuple[str, int], list[str]] = {}
     for word in sorted(fuzzy_words):
         # Candidates share the first letter and are within two letters of the word's length.
@@ -288,6 +337,7 @@ def compile_lexicon(data: Any) -> Lexicon:
         entries=entries,
         phrases={k: tuple(v) for k, v in phrases.items()},
         by_first={k: _by_length(v) for k, v in by_first.items()},
+        by_pair={k: _by_length(v) for k, v in by_pair.items()},
         short={k: tuple(v) for k, v in short.items()},
         stems={k: tuple(v) for k, v in stem_index.items()},
         numbers=numbers,

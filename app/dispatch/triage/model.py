@@ -10,6 +10,7 @@ numpy or scikit-learn. How it is combined with the rule scores is in `classifier
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,18 +43,15 @@ class FeatureConfig:
 
 def features(canon: Sequence[str], cfg: FeatureConfig) -> set[str]:
     """Binary features of a call given its canonical skeleton tokens (clause boundaries included)."""
-    out: set[str] = set()
-    prev = ""
+    out = set(canon)
+    out.discard(BOUNDARY)
+    if cfg.bigrams:
+        out.update([a + " " + b for a, b in itertools.pairwise(canon) if a != BOUNDARY and b != BOUNDARY])
     cmin, cmax = cfg.char_min, cfg.char_max
-    for tok in canon:
-        if tok == BOUNDARY:
-            prev = ""
-            continue
-        out.add(tok)
-        if cfg.bigrams and prev:
-            out.add(prev + " " + tok)
-        prev = tok
-        if cmax and not tok.isdecimal():
+    if cmax:
+        for tok in canon:
+            if tok == BOUNDARY or tok.isdecimal():
+                continue
             padded = "<" + tok + ">"
             n_chars = len(padded)
             for n in range(cmin, cmax + 1):
@@ -84,11 +82,23 @@ class TextModel:
             len(w) != len(self.classes) for w in self.weights.values()
         ):
             raise ValueError("model weights do not match its classes")
+        # The same weights keyed for a fast path (word unigrams and bigrams only): a call's words and
+        # word pairs are looked up as they are, without building feature strings.
+        self._unigrams = {f: w for f, w in self.weights.items() if " " not in f and not f.startswith("#")}
+        self._bigrams = {tuple(f.split(" ")): w for f, w in self.weights.items() if " " in f}
+        self._fast = cfg.bigrams and not cfg.char_max
 
     def logits(self, canon: Sequence[str]) -> list[float]:
         """Unnormalised class scores of a call."""
-        get = self.weights.get
-        rows = [w for w in map(get, features(canon, self.cfg)) if w is not None]
+        if self._fast:
+            # Binary features: each distinct word and distinct within-clause pair counts once (pairs
+            # across a clause boundary contain "," and are never in the model).
+            ug, bg = self._unigrams.get, self._bigrams.get
+            rows = [w for w in map(ug, set(canon)) if w is not None]
+            rows += [w for w in map(bg, set(itertools.pairwise(canon))) if w is not None]
+        else:
+            get = self.weights.get
+            rows = [w for w in map(get, features(canon, self.cfg)) if w is not None]
         if not rows:
             return list(self.bias)
         return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]

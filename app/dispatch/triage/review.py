@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 FEATURES = (
@@ -34,6 +34,13 @@ MARGIN_SCALE = 8.0
 MAX_SIGNALS = 6
 
 
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
 @dataclass(frozen=True)
 class ReviewModel:
     """Logistic weights over FEATURES and the confidence below which a call is flagged."""
@@ -41,14 +48,18 @@ class ReviewModel:
     bias: float
     weights: Mapping[str, float]
     threshold: float
+    vector: tuple[float, ...] = field(init=False, repr=False, compare=False)  # weights in FEATURES order
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "vector", tuple(self.weights.get(k, 0.0) for k in FEATURES))
 
     def confidence(self, feats: Mapping[str, float]) -> float:
         """Estimated probability that the category is right."""
-        z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in feats.items())
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
+        return self.confidence_of([feats.get(k, 0.0) for k in FEATURES])
+
+    def confidence_of(self, values: Sequence[float]) -> float:
+        """The same from the feature values in FEATURES order (no dict on the hot path)."""
+        return _sigmoid(self.bias + sum([a * b for a, b in zip(self.vector, values, strict=True)]))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (stored under "review" in model.json)."""
@@ -73,7 +84,7 @@ DEFAULT = ReviewModel(
 )
 
 
-def features(
+def feature_values(
     margin: float,
     rules_margin: float,
     model_p: float,
@@ -82,18 +93,23 @@ def features(
     signals: int,
     victim_close: bool,
     weak_victim: bool,
-) -> dict[str, float]:
-    """The feature vector of one answer."""
-    return {
-        "margin": min(max(margin, 0.0) / MARGIN_SCALE, 1.0),
-        "rules_margin": min(max(rules_margin, 0.0) / MARGIN_SCALE, 1.0),
-        "model_p": model_p,
-        "model_agrees": float(model_agrees),
-        "rules_agree": float(rules_agree),
-        "signals": min(signals, MAX_SIGNALS) / MAX_SIGNALS,
-        "victim_close": float(victim_close),
-        "weak_victim": float(weak_victim),
-    }
+) -> list[float]:
+    """The feature values of one answer, in FEATURES order."""
+    return [
+        min(max(margin, 0.0) / MARGIN_SCALE, 1.0),
+        min(max(rules_margin, 0.0) / MARGIN_SCALE, 1.0),
+        model_p,
+        1.0 if model_agrees else 0.0,
+        1.0 if rules_agree else 0.0,
+        min(signals, MAX_SIGNALS) / MAX_SIGNALS,
+        1.0 if victim_close else 0.0,
+        1.0 if weak_victim else 0.0,
+    ]
+
+
+def as_dict(values: Sequence[float]) -> dict[str, float]:
+    """Feature values by name."""
+    return dict(zip(FEATURES, values, strict=True))
 
 
 def fit(

@@ -22,7 +22,7 @@ from .classifier import _LEXICON, canonical_tokens, classify_explained, classify
 from .evaluation import evaluate, load
 from .lexicon import SERVICES
 from .model import MODEL_PATH, FeatureConfig, TextModel, features, train_logreg
-from .review import ReviewModel, fit
+from .review import ReviewModel, as_dict, fit
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
 DATA_FILES = (
@@ -67,9 +67,9 @@ def fit_review(paths: Sequence[Path]) -> tuple[ReviewModel, int, int]:
     for held in paths:
         model = train([p for p in paths if p != held])
         for ex in load(held):
-            t, feats = classify_explained(_LEXICON, ex.text, model)
-            if feats:
-                rows.append(feats)
+            t, values = classify_explained(_LEXICON, ex.text, model)
+            if values:
+                rows.append(as_dict(values))
                 correct.append(t.category == ex.category or t.category in ex.also_ok)
     return fit(rows, correct, flag_rate=REVIEW_FLAG_RATE), len(rows), correct.count(False)
 
