@@ -246,7 +246,7 @@ def load(path: str | Path) -> list[Example]:
                     category=str(row["category"]),
                     secondary=frozenset(row.get("secondary") or ()),
                     also_ok=frozenset(row.get("also_ok") or ()),
-                    priority=int(priority) if priority in PRIORITIES else None,
+                    priority=int(str(priority)) if str(priority) in ("1", "2", "3") else None,
                 )
             )
     return out
