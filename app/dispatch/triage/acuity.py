@@ -53,6 +53,7 @@ _HABITUAL_ENDINGS = ("the", "then", *_CG_HABITUAL)
 _HABITUAL_RE = re.compile("(?:" + "|".join(_HABITUAL_ENDINGS) + r")(?= |$)")
 # Devanagari "कि" ("that") opens reported speech: "बता रहा है कि चाचा रोज़ मारते हैं" has two times.
 MAX_ASPECT_PHRASE = 4
+TEEN_AGE = 12  # a missing child this old or older is more often late or run away than in danger
 
 ASPECT_KINDS = ("now", "earlier", "habitual", "today", "future", "recovered", "remote")
 _TIME_KINDS = frozenset({"now", "earlier", "habitual", "today", "future", "just_now"})
@@ -400,9 +401,13 @@ def decide(
     evacuated = "evacuated" in present
     fire = "fire" in present and not aspect.recovered
 
+    # Conscious again, fits stopped, bleeding stopped, a fire put out: the medical danger has passed.
+    calm = "recovered_med" in present or aspect.recovered
+    age = role.get("age", 0.0) - 1.0 if "age" in present else None  # youngest stated age
+
     # -- life-threatening whenever present ------------------------------------------------------
     medical_critical = critical & _MEDICAL_CRITICAL
-    if medical_critical and not aspect.recovered:
+    if medical_critical and not calm:
         reasons.append("critical: " + "+".join(sorted(medical_critical)))
     if "self_harm" in present:
         reasons.append("self-harm")
@@ -414,12 +419,19 @@ def decide(
         or abduction >= 1.0
         or (abduction > 0 and victim == "child")
         or (abduction >= 0.6 and victim == "women")
-    ):
+    ) and not long_ago:
         reasons.append("abduction")
     if "missing" in present and victim == "child" and "found" not in present:
-        reasons.append("child missing")  # a child the caller has found is safe now: urgent
-    if "infant" in present and (
-        not present.isdisjoint(("child_only", "medical", "injury")) or victim == "child"
+        if age is None or age < TEEN_AGE:
+            reasons.append("child missing")  # a small child lost an hour ago is in danger now
+        elif not long_ago:
+            reasons.append("teenager missing")  # a 16-year-old late home: urgent, the operator decides
+            doubt = True
+    if (
+        "infant" in present
+        and not long_ago
+        and not calm
+        and (not present.isdisjoint(("child_only", "medical", "injury")) or victim == "child")
     ):
         reasons.append("infant in danger")
     if "trapped" in present and not animal_only:
@@ -427,6 +439,10 @@ def decide(
     elif (fire or "collapse" in present) and "inside" in present and someone:
         reasons.append("people inside")
         doubt = doubt or evacuated  # "most got out, one or two still inside": the operator asks
+    if "stuck" in present and not present.isdisjoint(("medical", "injury")):
+        reasons.append("stuck and unwell")  # a lift with someone breathless in it
+    if "rescue" in present and not calm:
+        reasons.append("in the water")
     if fire and not evacuated:
         if "burn" in present and someone:
             reasons.append("people burnt at a fire")
@@ -437,17 +453,19 @@ def decide(
             doubt = True  # nobody said anyone is inside
     if "fire" in critical and not aspect.recovered and not evacuated:
         reasons.append("blast")
-    if "toxic" in present and not present.isdisjoint(("medical", "injury")):
-        reasons.append("toxic exposure with symptoms")
-    if "burn" in present:
+    if "toxic" in present and not evacuated and not present.isdisjoint(("medical", "injury", "uncontrolled")):
+        reasons.append("toxic exposure or a leak out of control")
+    if "burn" in present and not long_ago:
         if not present.isdisjoint(("face", "severe")) or child:
             reasons.append("serious burns")
         elif role.get("burn", 0.0) > 1:
             reasons.append("burns")
             doubt = True
-    if "pregnant" in present and "injury" in present:
+    if "pregnant" in present and (
+        role.get("injury", 0.0) > 0.5 or ("severe" in present and "medical" in present)
+    ):
         reasons.append("pregnancy with bleeding or injury")
-    if "down" in present and not present.isdisjoint(("accident", "injury", "medical")):
+    if "down" in present and "accident" in present and "death" not in present:
         reasons.append("person down")
     if (
         "pit" in present
@@ -462,29 +480,36 @@ def decide(
 
     # -- violence against a person: depends on when ----------------------------------------------
     weapon = "weapon" in present
+    lethal_weapon = "lethal_weapon" in present
+    attacker_gone = "calm" in present
     if person_harm:
-        if weapon and not long_ago and (not past_only or harm.today or aspect.today):
+        if weapon and ongoing and not attacker_gone:
             reasons.append("weapon in use")
-            doubt = doubt or past_only  # "aaj danda leke daudaya": it happened today, is it over?
-        elif ongoing:
+        elif lethal_weapon and not long_ago and (not past_only or harm.today or aspect.today):
+            reasons.append("attacked with a weapon")  # a knife, an axe, a gun: even when it is over
+            doubt = doubt or past_only or attacker_gone
+        elif ongoing and not attacker_gone:
             reasons.append("violence now")
-        elif harm.just_now:
+        elif harm.just_now and not attacker_gone:
             reasons.append("violence just now")  # "maar raha tha, ab awaaz band ho gayi"
             doubt = True
-        elif not past_only and not harm.today:
+        elif not past_only and not harm.today and not attacker_gone:
             reasons.append("violence, time not stated")
             doubt = True
     if weapon and not past_only and not present.isdisjoint(("threat", "fight")):
         reasons.append("armed threat or fight")
-    elif weapon and aspect.now and "crime" in present:
-        reasons.append("armed crime now")
+        doubt = doubt or not lethal_weapon
+    elif weapon and (aspect.now or ongoing) and category == "police":
+        reasons.append("armed and active now")  # bank robbers with guns, a man waving a knife
         doubt = True
+    if "distress" in present and ongoing and not present.isdisjoint(("crime", "threat", "abduction")):
+        reasons.append("hiding from an offender")  # a burglar in the house, the family hiding upstairs
 
     if reasons:
         return Acuity(1, doubt, tuple(reasons))
 
     # -- can wait: reported after the fact, nobody in danger now ---------------------------------
-    danger = not present.isdisjoint(_DANGER) or abduction >= 1.0
+    danger = not present.isdisjoint(_DANGER) or abduction >= 1.0 or "robbery" in present
     if (
         category == "police"
         and "property" in present
@@ -493,25 +518,38 @@ def decide(
         and not ongoing
         and not danger
     ):
-        return Acuity(3, False, ("property taken, offender gone",))
-    if category == "police" and "fraud" in present and not ongoing and not danger:
+        return Acuity(3, False, ("property taken or lost, offender gone",))
+    if (
+        category == "police"
+        and "fraud" in present
+        and "robbery" not in present
+        and not ongoing
+        and not danger
+    ):
         return Acuity(3, False, ("fraud",))
+    routine = "transport" in present or "later" in present
+    acute = ("injury", "rescue", "pregnant", "burn", "poison", "self_harm", "trapped", "stuck")
+    if routine and not ongoing and present.isdisjoint(acute) and not critical:
+        return Acuity(3, False, ("routine request",))  # an operation next week, an ambulance for dialysis
+    if (
+        (aspect.earlier or later_cue)
+        and not (aspect.now or aspect.today or ongoing)
+        and calm
+        and present.isdisjoint(("burn", "injury", "missing", "abduction"))
+    ):
+        return Acuity(3, False, ("over, nobody in danger",))  # "fire last night, we put it out"
     offence = not present.isdisjoint(("crime", "harassment", "threat", "dowry", "child_only")) or person_harm
-    # Abuse, labour or confinement of a child is never "can wait"; nor is being followed or threatened
-    # in person: only what reaches the victim remotely (calls, messages, photos) or long ago can wait.
-    child_abuse = child and (person_harm or not present.isdisjoint(("child_only", "harassment")))
-    in_person = not present.isdisjoint(("harassment", "threat")) and not aspect.remote and not long_ago
-    beaten = violence and not long_ago  # violence against a person as a habit is urgent, not "can wait"
+    # Harm going on today, and beating that goes on as a habit, cannot wait; a pattern without violence
+    # reported without anything today (labour, taunts, messages) and old events can.
+    beaten = violence and not long_ago
     if (
         past_only
         and offence
-        and not child_abuse
-        and not in_person
         and not beaten
         and not aspect.today
         and not danger
         and abduction == 0
-        and category in ("police", "women")
+        and category in ("police", "women", "child")
     ):
         return Acuity(3, False, ("reported after the fact",))
     if (

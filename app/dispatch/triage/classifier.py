@@ -22,6 +22,7 @@ GRADE_TO_AGE = 5  # a pupil in class n is about n + 5 years old
 CHILD_AGE_WEIGHT = 2.5  # an explicit age under 18 outweighs any noun ("daughter", "girl")
 MIN_CHILD_VICTIM = 0.5
 SELF_FEMININE = 0.8  # woman evidence of a caller speaking of herself in the feminine
+SELF_WIFE = 1.0  # woman evidence of a caller harmed ("मुझे", "मोला") by a husband or in-laws
 # Extra weight for the victim's service when a woman/child is the object of an offence; sized so it
 # beats the police weight the offence words themselves carry and the medical weight of injuries.
 VICTIM_BASE = 2.0
@@ -51,6 +52,7 @@ _NOT_AGE_WORDS = (
     "lakh lac hazar hajar hazaar thousand rupees rupaye rupay rs baje bje ghante hours hour minute minutes km"
     " floor log people persons men din days baar times लाख हजार हज़ार रुपये रुपए बजे घंटे मिनट मंजिल लोग दिन बार"
     " st nd rd th"  # ordinals: "2nd year" of college is no age
+    " min mins hrs hr sec secs feet ft kg meter metre metres kms"
 )
 _NOT_AGE_AFTER = frozenset(skeleton(w) for w in _NOT_AGE_WORDS.split())  # "2 lakh", "5 baje", "3 log"
 
@@ -259,7 +261,12 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     # An animal in a well, drain or mud, with nobody attacking or bitten, is a rescue for the fire service.
     animal_rescue = animal and ("pit" in present or "trapped" in present) and "violence" not in present
     animal_rescue = animal_rescue and "violence_weak" not in present and "medical" not in present
-    weak_is_accident = ("vehicle" in present or "accident" in present) and "violence" not in present
+    # A weak hit next to a vehicle is a crash, unless a fight is named ("truck drivers hitting each other").
+    weak_is_accident = (
+        ("vehicle" in present or "accident" in present)
+        and "violence" not in present
+        and "fight" not in present
+    )
     weak_is_violence = "weapon" in present and not weak_is_accident  # "sar pe rod maar di"
     structure = "structure" in present or "pit" in present  # "the old house collapsed" vs "father collapsed"
     no_injury = "injury" in negated_roles and "injury" not in present
@@ -303,11 +310,14 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
             if e.person:
                 person_weight, mark = case.get(m.start, (1.0, "bare"))
                 for r, w in roles.items():
+                    if r == "woman_ctx":
+                        role["male_any"] = rg("male_any", 0.0) + w  # a husband is a man (who may be missing)
                     if r == "woman_ctx" and mark == "patient":
                         role["male"] = (
                             rg("male", 0.0) + w * person_weight
                         )  # "पति को पीटा": the husband is the victim
                     elif r == "male":
+                        role["male_any"] = rg("male_any", 0.0) + w  # for "who is missing"
                         if mark == "patient":  # a man is the victim only when marked as the one harmed
                             role[r] = rg(r, 0.0) + w * person_weight
                     elif r in _VICTIM_ROLES:
@@ -326,6 +336,8 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     if present & _AGE_ROLES or _has_digit(canon):
         explicit, approx = _ages(lex, matches, canon, rg("child", 0.0) > 0 or rg("child_weak", 0.0) > 0)
         ages = explicit + approx
+        if ages:
+            role["age"] = float(min(ages)) + 1.0  # stored +1 so that a newborn (0) still reads as present
         if ages and min(ages) < ADULT_AGE:
             role["child"] = rg("child", 0.0) + CHILD_AGE_WEIGHT
             if min(ages) == 0:
@@ -342,18 +354,46 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
 
     if rg("woman", 0.0) < SELF_FEMININE and _feminine_self(canon):
         role["woman"] = SELF_FEMININE
+    elif _masculine_self(surf):
+        role["male_caller"] = 1.0  # "मैं सड़क पर खड़ा हूँ": the caller is a man
+
+    # Read the time words now: a fire that is out, burns that are old, an attacker who left.
+    clause_of = clause_ids(canon, surf)
+    aspect = read_aspect(lex.aspect, canon, surf, clause_of)
 
     # Victim × offence precedence.
     if rg("self_harm", 0.0) > 0:
         role["threat"] = 0.0  # "threatening to hang himself" threatens no one else
+    if (
+        rg("evicted", 0.0) > 0
+        and rg("male_caller", 0.0) <= 0
+        and (rg("woman_ctx", 0.0) > 0 or rg("dowry", 0.0) > 0 or rg("woman", 0.0) >= 1.0)
+    ):
+        role["dowry"] = rg("dowry", 0.0) + rg("evicted", 0.0)  # thrown out by a husband or in-laws
+    if rg("self", 0.0) > 0 and rg("woman_ctx", 0.0) > 0 and rg("male_caller", 0.0) <= 0:
+        role["woman"] = rg("woman", 0.0) + SELF_WIFE  # "मोर गोसइया मोला मारत हे": the caller is the wife
+    if rg("fight", 0.0) > 0 and rg("distress", 0.0) > 0 and rg("woman", 0.0) >= 1.0:
+        role["violence"] = rg("violence", 0.0) + 1.0  # a quarrel and a woman screaming: she is being hurt
+    if (
+        rg("accident", 0.0) > 0
+        and rg("injury", 0.0) <= 0
+        and rg("medical", 0.0) <= 0
+        and (rg("unhurt", 0.0) > 0 or rg("damage", 0.0) > 0)
+    ):
+        # "kisi ko lagi nahi", "only the bumper is broken": an accident for the police, not an ambulance.
+        score["police"] += score["medical"]
+        score["medical"] = 0.0
     women_off = rg("harassment", 0.0) + rg("sexual", 0.0) + rg("dowry", 0.0)
     against = women_off + rg("violence", 0.0) + rg("threat", 0.0) + rg("violence_weak", 0.0)
     if rg("property", 0.0) + rg("robbery", 0.0) + rg("fraud", 0.0) > 0:
         role["missing"] = 0.0  # "purse chheen ke bhaag gaye": the offender ran, nobody is missing
     person_off = against + rg("abduction", 0.0) + rg("missing", 0.0)
     child_ctx = rg("child_only", 0.0)
-    if rg("accident", 0.0) > 0 or rg("fire", 0.0) > 0 or rg("drowning", 0.0) > 0:
-        # A crying or unaccompanied child at an accident or fire is a casualty, not a protection case.
+    rescue = rg("trapped", 0.0) + rg("stuck", 0.0) + rg("rescue", 0.0) > 0
+    hurt_only = rg("injury", 0.0) > 0 and against + rg("abduction", 0.0) <= 0
+    if rg("accident", 0.0) > 0 or rg("fire", 0.0) > 0 or rg("drowning", 0.0) > 0 or rescue or hurt_only:
+        # A crying or unaccompanied child at an accident, a fire, in a borewell or a stuck lift, or a child
+        # who fell and broke an arm, is a casualty or someone to rescue, not a protection case.
         child_ctx = 0.0
     vw, vc = rg("woman", 0.0), rg("child", 0.0)
     if against > 0 or rg("abduction", 0.0) > 0:
@@ -369,9 +409,22 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     male_victim = rg("male", 0.0) > 0 and rg("male", 0.0) >= max(vw, vc) and rg("sexual", 0.0) <= 0
     if rg("mutual", 0.0) > 0 and rg("sexual", 0.0) + rg("harassment", 0.0) + rg("abduction", 0.0) <= 0:
         male_victim = True
+    if person_off > 0 and person_off == rg("missing", 0.0) and rg("male_any", 0.0) >= max(vw, vc):
+        male_victim = True  # "मेरा भाई, उम्र 28 साल, पहुँचा ही नहीं": a missing man is the police's case
+    if rescue and against + rg("abduction", 0.0) <= 0:
+        male_victim = True  # people to rescue (a borewell, a flood, a lift) are nobody's victims: fire first
+    # A woman beaten with her children there is the women desk's: a husband or in-laws harming a named woman
+    # or the caller make it domestic violence unless the harm is a child's own (labour, marriage, abuse).
+    own_child_harm = child_ctx - rg("marriage", 0.0)  # her own marriage is no child's case
+    domestic = rg("woman_ctx", 0.0) > 0 and against > 0 and vw >= 1.0 and own_child_harm <= 0
     if male_victim:
         pass
-    elif vc > 0 and (person_off > 0 or child_ctx > 0) and (vc > vw or (vc == vw and women_off == 0)):
+    elif (
+        vc > 0
+        and (person_off > 0 or child_ctx > 0)
+        and (vc > vw or (vc == vw and women_off == 0))
+        and not (domestic and rg("sexual", 0.0) <= 0)
+    ):
         victim = "child"
     elif (vw > 0 and person_off > 0) or (women_off > 0 and rg("male", 0.0) <= 0):
         victim = "women"
@@ -386,16 +439,26 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
             score[victim] = max(score[victim], score["medical"] + FIRE_MARGIN)
 
     elif (
-        score["fire"] >= FIRE_DECISIVE
-        or (score["fire"] >= RESCUE_DECISIVE and rg("trapped", 0.0) > 0)
-        or (score["fire"] >= RESCUE_DECISIVE and rg("toxic", 0.0) > 0)  # a gas or chemical leak: hazmat first
-    ) and score["medical"] >= score["fire"]:
+        (
+            score["fire"] >= FIRE_DECISIVE
+            or (score["fire"] >= RESCUE_DECISIVE and rg("trapped", 0.0) > 0)
+            or (
+                score["fire"] >= RESCUE_DECISIVE and rg("toxic", 0.0) > 0
+            )  # a gas or chemical leak: hazmat first
+            or (
+                score["fire"] >= RESCUE_DECISIVE and rescue
+            )  # a well, a flood, a lift: the rescue comes first
+        )
+        and score["medical"] >= score["fire"]
+        and not (aspect.recovered and rg("burn", 0.0) > 0 and not rescue)
+    ):
         # Fire precedence: a burning building with patients, casualties or an ambulance mentioned is a fire
         # call first (the tender brings the rescue), and the injuries become the medical secondary.
         score["fire"] = score["medical"] + FIRE_MARGIN
 
-    clause_of = clause_ids(canon, surf)
-    aspect = read_aspect(lex.aspect, canon, surf, clause_of)
+    if aspect.recovered and rg("burn", 0.0) + rg("injury", 0.0) > 0 and not rescue and victim is None:
+        # The fire is out and someone is burnt: a medical call ("बुझा दे हन, फेर हाथ गोड़ जर गे हे").
+        score["fire"] = min(score["fire"], score["medical"] - FIRE_MARGIN)
     if animal:
         role["animal"] = max(rg("animal", 0.0), 1.0)  # a rescue rewrite hides it; acuity needs to know
     harm_clauses: frozenset[int] = frozenset()
@@ -576,7 +639,7 @@ def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> di
     if not persons:
         return {}
     harm = [m for m in active if any(e.harm for e in m.entries)]
-    harm_ends = {m.end for m in harm if _english_verb(surf[m.end - 1])}
+    harm_ends = {m.end for m in harm if _english_verb(surf[m.start]) or _english_verb(surf[m.end - 1])}
     harm_starts = {m.start for m in harm}
     n = len(canon)
     marks: dict[int, str] = {}
@@ -642,6 +705,18 @@ def _feminine_self(canon: list[str]) -> bool:
             if prev.endswith("i") and prev not in _NOT_FEMININE:
                 return True
     return False
+
+
+# Masculine first person: "खड़ा हूँ", "raha hoon", "gaya tha main" (the verb ends in -a before "hoon").
+_MASC_ENDINGS = ("ा", "a")
+_AM_SURFACE = frozenset({"hoon", "hun", "hu", "हूँ", "हूं", "हु", "hoo"})
+
+
+def _masculine_self(surf: list[str]) -> bool:
+    """A caller speaking of himself in the masculine ("मैं खड़ा हूँ", "bol raha hu")."""
+    if _AM_SURFACE.isdisjoint(surf):
+        return False
+    return any(w in _AM_SURFACE and surf[i - 1].endswith(_MASC_ENDINGS) for i, w in enumerate(surf) if i)
 
 
 def _has_digit(canon: list[str]) -> bool:

@@ -22,9 +22,11 @@ ROLES = frozenset(
         "dowry", "abduction", "threat", "missing", "child_only", "accident", "vehicle", "injury", "burn",
         "trapped", "fire", "collapse", "drowning", "animal", "self_harm", "poison", "medical", "death",
         "weapon", "crime", "infant", "urgent", "fight", "age_unit", "age_unit_infant", "age_word", "pit",
-        "structure", "collapse_word", "inside", "evacuated", "person", "toxic", "face", "severe", "strangle",
-        "distress", "fraud", "witness", "pregnant", "rescue", "down", "occupied", "property", "robbery",
-        "found", "highway", "passengers", "mob", "marriage", "grade_word", "male", "mutual",
+        "structure", "collapse_word", "inside", "evacuated", "person", "toxic", "face", "severe",
+        "strangle", "distress", "fraud", "witness", "pregnant", "rescue", "down", "occupied", "property",
+        "robbery", "found", "highway", "passengers", "mob", "marriage", "grade_word", "male", "mutual",
+        "self", "lost", "damage", "unhurt", "transport", "stuck", "uncontrolled", "lethal_weapon", "calm",
+        "evicted", "age", "male_caller", "male_any", "recovered_med",
     }
 )  # fmt: skip
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
