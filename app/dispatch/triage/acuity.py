@@ -50,7 +50,10 @@ _NOT_HABITUAL = frozenset(
 )
 _CG_HABITUAL = ("थे", "थें", "थस", "थंव", "थन")  # -थे, not the -ठे of बइठे (both "the" in the skeleton)
 _HABITUAL_ENDINGS = ("the", "then", *_CG_HABITUAL)
+# Words ending like a habitual; the pattern starts with a literal so the search skips ahead (a bare "the"
+# or "थे", with a space before it, is no habitual and is skipped in `_ends_habitual`).
 _HABITUAL_RE = re.compile("(?:" + "|".join(_HABITUAL_ENDINGS) + r")(?= |$)")
+_GRAMMAR_WORDS = _PROGRESSIVE | _ALL_AUX
 # Devanagari "कि" ("that") opens reported speech: "बता रहा है कि चाचा रोज़ मारते हैं" has two times.
 MAX_ASPECT_PHRASE = 4
 TEEN_AGE = 12  # a missing child this old or older is more often late or run away than in danger
@@ -73,6 +76,7 @@ class AspectCues:
     lengths: Mapping[tuple[str, str], tuple[int, ...]]
     # every word that can start a cue or is an auxiliary the grammar rules look at
     triggers: frozenset[str]
+    single: Mapping[str, frozenset[str]]  # one-word cues by their word
 
 
 def compile_aspect(raw: Any) -> AspectCues:
@@ -104,6 +108,7 @@ def compile_aspect(raw: Any) -> AspectCues:
         longest,
         {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()},
         frozenset(k[0] for k in table) | _PROGRESSIVE | _ALL_AUX,
+        {k[0]: frozenset(v) for k, v in table.items() if len(k) == 1},
     )
 
 
@@ -199,7 +204,7 @@ class Clauses:
                 i for i, (t, w) in enumerate(zip(canon, surf, strict=True)) if t == BOUNDARY or w == "कि"
             ]
         elif BOUNDARY in canon:
-            self.starts = [i for i, t in enumerate(canon) if t == BOUNDARY]
+            self.starts = _positions(canon, _BOUNDARY_ONLY)
         else:
             self.starts = []
 
@@ -213,6 +218,9 @@ class Clauses:
         lo = self.starts[c - 1] if c > 0 else 0
         hi = self.starts[c] if c < len(self.starts) else n
         return lo, hi
+
+
+_BOUNDARY_ONLY = frozenset({BOUNDARY})
 
 
 def _positions(words: Sequence[str], wanted: frozenset[str]) -> list[int]:
@@ -233,6 +241,11 @@ def _positions(words: Sequence[str], wanted: frozenset[str]) -> list[int]:
     return out
 
 
+def _ends_habitual(text: str) -> bool:
+    """Some word of the text (words joined by single spaces) ends like a habitual: "marthe", "आथे"."""
+    return any(m.start() and text[m.start() - 1] != " " for m in _HABITUAL_RE.finditer(text))
+
+
 def clause_ids(canon: Sequence[str], surf: Sequence[str]) -> Clauses:
     """The clause index of every token, looked up as `clause_ids(...)[i]`."""
     return Clauses(canon, surf)
@@ -250,23 +263,26 @@ def read_aspect(
     if clause_of is None:
         clause_of = clause_ids(canon, surf)
     found: dict[int, set[str]] = {}  # clause -> kinds, filled only where a cue is
-    table, lengths, triggers = cues.table, cues.lengths, cues.triggers
-    for i in _positions(canon, triggers):
+    table, lengths, single = cues.table, cues.lengths, cues.single
+    for i in _positions(canon, cues.triggers):
         tok = canon[i]
+        nxt = canon[i + 1] if i + 1 < n else ""
         # The longest cue at a position decides ("kal se" is ongoing, "kal" alone is earlier); cues do
         # not consume words, so a shorter cue inside a longer one still counts where it starts.
         hit = None
-        if i + 1 < n:
-            for k in lengths.get((tok, canon[i + 1]), ()):
+        ks = lengths.get((tok, nxt))
+        if ks is not None:
+            for k in ks:
                 hit = table.get(tuple(canon[i : i + k]))
                 if hit is not None:
                     break
         if hit is None:
-            hit = table.get((tok,))
+            hit = single.get(tok)
         if hit is not None:
             found.setdefault(clause_of[i], set()).update(hit)
+        if tok not in _GRAMMAR_WORDS:
+            continue
         if tok in _PROGRESSIVE:
-            nxt = canon[i + 1] if i + 1 < n else ""
             if nxt in _PRESENT_AUX or nxt in ("", BOUNDARY):
                 found.setdefault(clause_of[i], set()).add("now")  # "maar raha hai", "चिल्ला रही है"
             elif nxt in _PAST_AUX or surf[i + 1] == "थे":
@@ -280,7 +296,7 @@ def read_aspect(
                 found.setdefault(clause_of[i - 1], set()).add("now")  # Chhattisgarhi "मारत हे", "जरत हें"
             elif tok in _HINDI_PRESENT_AUX and len(prev) >= 2 and prev.endswith(("t", "ti", "te")):
                 found.setdefault(clause_of[i - 1], set()).add("habitual")  # Hindi "maarta hai", "deti hai"
-    habitual = _HABITUAL_RE.search(" ".join(surf)) is not None
+    habitual = _ends_habitual(" ".join(surf))
     if habitual:
         candidates = [i for i, w in enumerate(surf) if w in _ENGLISH_BE or w.endswith(_HABITUAL_ENDINGS)]
     else:

@@ -6,12 +6,14 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import compress, pairwise
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from .acuity import Acuity, clause_ids, decide, is_future, read_aspect, verb_form
-from .lexicon import SERVICES, Entry, Lexicon, light, load_lexicon
+from .lexicon import SERVICES, Entry, Group, Lexicon, Word, load_lexicon
 from .model import TextModel, load_model
-from .normalize import BOUNDARY, skeleton, tokens
+from .normalize import BOUNDARY, MAX_TOKENS, skeleton, surface
 from .review import DEFAULT as DEFAULT_REVIEW
 from .review import feature_values
 
@@ -89,59 +91,53 @@ EMPTY = Triage(category=None, secondary=(), priority=2, confidence=0.0, evidence
 class _Match:
     start: int
     end: int
-    entries: tuple[Entry, ...]
+    entries: Group
     kind: str  # the entries' kind; a phrase listed as both a signal and a negator counts as signal
     negated: bool = False
 
 
-def _kind(entries: tuple[Entry, ...]) -> str:
-    if len(entries) == 1:
-        return entries[0].kind
-    kinds = {e.kind for e in entries}
-    return "signal" if "signal" in kinds else sorted(kinds)[0]
+def _find_matches(lex: Lexicon, words: list[Word], canon: list[str]) -> list[_Match]:
+    """Greedy left-to-right longest-phrase matching; matched words are consumed.
 
-
-def _find_matches(lex: Lexicon, light_surf: list[str], canon: list[str]) -> list[_Match]:
-    """Greedy left-to-right longest-phrase matching; matched words are consumed."""
+    Only positions where a phrase can start (a listed word, or the first two words of a longer phrase)
+    are visited; the rest of the call is skipped at C speed.
+    """
     out: list[_Match] = []
-    n = len(canon)
-    by_pair, phrases, short, stems = lex.by_pair, lex.phrases, lex.short, lex.stems
-    i = 0
-    while i < n:
-        tok = canon[i]
-        if tok == BOUNDARY:
-            i += 1
+    phrases = lex.phrases
+    # Longer phrases are tried only where their first two words are these two.
+    groups_at = list(map(lex.by_pair.get, pairwise(canon)))
+    groups_at.append(None)
+    hits = list(map(_HIT, words))
+    free = 0  # the first word not consumed by an earlier match
+    for i in compress(range(len(canon)), map(any, zip(groups_at, hits, strict=True))):
+        if i < free:
             continue
-        # Longer phrases first: only those whose first two words are these two are tried.
-        groups = by_pair.get((tok, canon[i + 1])) if i + 1 < n else None
+        groups = groups_at[i]
         if groups is not None:
-            found = False
             for k, keys in groups:
                 key = tuple(canon[i : i + k])
                 if key in keys:
                     entries = phrases[key]
-                    out.append(_Match(i, i + k, entries, _kind(entries)))
-                    i += k
-                    found = True
+                    out.append(_Match(i, i + k, entries, entries.kind))
+                    free = i + k
                     break
-            if found:
+            if free > i:
                 continue
-        hit = phrases.get((tok,)) or short.get(light_surf[i])
-        if not hit and len(tok) >= 3:
-            candidates = stems.get(tok[:3])  # "chhed*", "injur*": inflections of a listed stem
-            if candidates is not None:
-                for stem, entries in candidates:
-                    if tok.startswith(stem):
-                        hit = entries
-                        break
-        if hit:
-            out.append(_Match(i, i + 1, hit, _kind(hit)))
-        i += 1
+        hit = hits[i]
+        if hit is not None:  # the word on its own: an exact, short, stem or corrected match
+            out.append(_Match(i, i + 1, hit, hit.kind))
     return out
+
+
+_POSITIVE = (0.0).__lt__  # a role weight > 0
+_NEGATORS = frozenset({"negate_prev", "negate_next"})
+_KIND = attrgetter("kind")
 
 
 def _apply_negation(matches: list[_Match], canon: list[str]) -> None:
     """Mark signal matches inside a negator's scope; clause boundaries stop the scope."""
+    if _NEGATORS.isdisjoint(map(_KIND, matches)):
+        return
     starts = {m.start: m for m in matches if m.kind == "signal"}
     for m in matches:
         if m.kind == "negate_prev":
@@ -211,11 +207,32 @@ def _ages(
     return explicit, approx
 
 
+_CANON = itemgetter(0)  # Word.canon
+_KEY = itemgetter(1)  # Word.key
+_HIT = itemgetter(2)  # Word.hit
+
+
 def canonical_tokens(lex: Lexicon, text: str) -> tuple[list[str], list[str]]:
     """Surface tokens and their canonical skeletons (misspellings of lexicon words corrected)."""
-    surf, sk = tokens(text)
-    canonical, vocab = lex.canonical, lex.vocab
-    return surf, [t if t in vocab else canonical(t, w) for t, w in zip(sk, surf, strict=True)]
+    surf, _, canon = _words(lex, text)
+    return surf, canon
+
+
+def _words(lex: Lexicon, text: str) -> tuple[list[str], list[Word], list[str]]:
+    """Surface tokens and what the lexicon makes of each (`Word`), each distinct word computed once.
+
+    A word's skeleton does not depend on its neighbours, so looking words up one by one in the
+    lexicon's word cache gives the same tokens as normalising the whole text (`normalize.tokens`).
+    """
+    every = surface(text).split()
+    surf = every[:MAX_TOKENS]
+    words = lex.words(surf)
+    canon: list[str] = list(map(_CANON, words))
+    if "" in canon:  # a token of dropped marks only (a stray virama) vanishes
+        pairs = [(s, w) for s, w in zip(every, lex.words(every), strict=True) if w.canon][:MAX_TOKENS]
+        words = [w for _, w in pairs]
+        return [s for s, _ in pairs], words, list(map(_CANON, words))
+    return surf, words, canon
 
 
 def _combine(score: dict[str, float], relative: Mapping[str, float], scale: float) -> None:
@@ -225,8 +242,8 @@ def _combine(score: dict[str, float], relative: Mapping[str, float], scale: floa
     scaled into rule points: a class the model finds e^2 times less likely than its favourite loses
     2 x scale points, so the model overrules the rules only where their margin is small.
     """
-    for svc in score:
-        score[svc] += scale * relative[svc]
+    for svc, v in relative.items():
+        score[svc] += scale * v
 
 
 def classify_with(lex: Lexicon, text: str, model: TextModel | None = None) -> Triage:
@@ -238,11 +255,11 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     """The triage and the facts its confidence was computed from (values in review.FEATURES order)."""
     if not isinstance(text, str) or not text.strip():
         return EMPTY, []
-    surf, canon = canonical_tokens(lex, text)
-    if not canon:
+    surf, words, canon = _words(lex, text)
+    if not words:
         return EMPTY, []
-    light_surf = light(" ".join(surf)).split(" ")
-    matches = _find_matches(lex, light_surf, canon)
+    light_surf = list(map(_KEY, words))
+    matches = _find_matches(lex, words, canon)
     _apply_negation(matches, canon)
 
     active = [m for m in matches if m.kind == "signal" and not m.negated]
@@ -251,9 +268,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     present: set[str] = set()
     negated_roles: set[str] = set()
     for m in matches:
-        target = negated_roles if m.negated else present
-        for e in m.entries:
-            target.update(e.roles)
+        (negated_roles if m.negated else present).update(m.entries.roles)
 
     # Context that changes how ambiguous words read (a "hit" next to a truck is an accident, an
     # "attack" by a bear is an injury, an accident where nobody is hurt needs no ambulance).
@@ -284,6 +299,13 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         for e in m.entries:
             services: Mapping[str, float] = e.services
             roles: Mapping[str, float] = e.roles
+            if e.plain:  # most entries: their weights, nothing else
+                for svc, w in services.items():
+                    score[svc] += w
+                for r, w in roles.items():
+                    role[r] = rg(r, 0.0) + w
+                used.append((m, services, roles))
+                continue
             if e.rewrite:
                 if "collapse_word" in roles:
                     services, roles = _COLLAPSE_STRUCTURE if structure else _COLLAPSE_PERSON
@@ -477,7 +499,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     later = 3 in priorities
 
     crit = frozenset(critical)
-    on = frozenset(k for k, v in role.items() if v > 0)  # the roles present, for acuity and needs
+    on = frozenset(compress(role, map(_POSITIVE, role.values())))  # roles present, for acuity and needs
 
     def acuity_of(cat: str | None) -> Acuity:
         return decide(role, crit, aspect, victim, cat, later, harm_clauses, harm_form, on)
@@ -548,17 +570,14 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
             "child_only",
             "woman" if victim == "women" else "child",
         }
-    evidence: list[str] = []
-    last = -1
-    for m, services, roles in used:  # `used` is in text order already
-        if m.start != last and (
-            not wanted_services.isdisjoint(services) or not wanted_roles.isdisjoint(roles)
-        ):
-            last = m.start
-            evidence.append(" ".join(surf[m.start : m.end]))
-    triage = Triage(
-        category, secondary, priority, confidence, tuple(evidence[:MAX_EVIDENCE]), needs_review, acu.reasons
-    )
+    # `used` is in text order; a phrase with several entries counts once.
+    behind = {
+        id(m): m
+        for m, services, roles in used
+        if not wanted_services.isdisjoint(services) or not wanted_roles.isdisjoint(roles)
+    }
+    evidence = [" ".join(surf[m.start : m.end]) for m in list(behind.values())[:MAX_EVIDENCE]]
+    triage = Triage(category, secondary, priority, confidence, tuple(evidence), needs_review, acu.reasons)
     return triage, values
 
 
@@ -588,7 +607,7 @@ _PARTICIPLE_IRREGULAR = frozenset(
 
 def _is_male(m: _Match) -> bool:
     """A man of the family (or a husband, an in-law)."""
-    return any(e.male for e in m.entries)
+    return m.entries.male
 
 
 def _participle(word: str) -> bool:
@@ -602,7 +621,7 @@ AGENT_WEIGHT = 0.25
 BYSTANDER_WEIGHT = 0.5
 
 
-_NAME = Entry(-1, "name", "signal", {}, {"woman": 1.0}, person=True)
+_NAME = Group([Entry(-1, "name", "signal", {}, {"woman": 1.0}, person=True)])
 
 
 def _with_names(lex: Lexicon, active: list[_Match], light_surf: list[str], canon: list[str]) -> list[_Match]:
@@ -616,7 +635,7 @@ def _with_names(lex: Lexicon, active: list[_Match], light_surf: list[str], canon
             key in lex.female_names_marked
             and any(tuple(canon[i + 1 : i + 1 + len(mk)]) == mk for mk in lex.name_markers)
         ):
-            added.append(_Match(i, i + 1, (_NAME,), "signal"))
+            added.append(_Match(i, i + 1, _NAME, "signal"))
     if not added:
         return active
     return sorted(active + added, key=lambda m: m.start)
@@ -635,10 +654,10 @@ def _english_verb(word: str) -> bool:
 def _case_weights(active: list[_Match], canon: list[str], surf: list[str]) -> dict[int, tuple[float, str]]:
     """Weight of each person-noun match (by start) as a victim, and its mark, from grammar."""
     # English harm verbs (SVO: the object follows): "hits his bahu", "beating a woman", "dragged her".
-    persons = [m for m in active if any(e.person for e in m.entries)]
+    persons = [m for m in active if m.entries.person]
     if not persons:
         return {}
-    harm = [m for m in active if any(e.harm for e in m.entries)]
+    harm = [m for m in active if m.entries.harm]
     harm_ends = {m.end for m in harm if _english_verb(surf[m.start]) or _english_verb(surf[m.end - 1])}
     harm_starts = {m.start for m in harm}
     n = len(canon)
@@ -699,6 +718,8 @@ _AM = frozenset({"hu", "hun"})  # hoon, hu, हूं, हूँ
 
 def _feminine_self(canon: list[str]) -> bool:
     """A caller speaking of herself in the feminine: "ja rahi hoon", "chhupi hu", "अकेली हूँ"."""
+    if _AM.isdisjoint(canon):
+        return False
     for i in range(1, len(canon)):
         if canon[i] in _AM:
             prev = canon[i - 1]

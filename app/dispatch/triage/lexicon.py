@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import yaml
 from rapidfuzz import fuzz, process
 
 from .acuity import AspectCues, compile_aspect
-from .normalize import skeleton, surface
+from .normalize import skeleton, skeleton_of_surface, surface
 
 SERVICES = ("police", "fire", "medical", "women", "child")
 KINDS = ("signal", "negate_prev", "negate_next", "neutral", "stop")
@@ -46,6 +46,7 @@ MIN_SKELETON = 3
 MIN_FUZZY = 5
 FUZZY_RATIO = 86.0
 FUZZY_CACHE_MAX = 50_000
+WORD_CACHE_MAX = 50_000
 
 
 class LexiconError(ValueError):
@@ -70,6 +71,40 @@ class Entry:
     assault: bool = False  # violence or a sexual offence against a person (its time is read, acuity.py)
     rewrite: bool = False  # its reading depends on context (a hit next to a truck is an accident)
     serious: bool = False  # a medical condition that needs an ambulance whatever the category
+    # Only adds its weights: no context rewrite, no time to read, no victim grammar, no priority.
+    plain: bool = field(init=False, default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        special = self.rewrite or self.assault or self.serious or self.person or self.priority is not None
+        object.__setattr__(self, "plain", not special)
+
+
+class Group(tuple[Entry, ...]):
+    """The entries one phrase matches, with what the matcher asks of all of them computed once."""
+
+    kind: str  # "signal" wins when a phrase is both a signal and a negator
+    roles: frozenset[str]  # every role of every entry
+    person: bool  # some entry is a victim noun
+    harm: bool  # some entry is an offence against a person
+    male: bool  # some entry is a man of the family (or a husband, an in-law)
+
+    def __new__(cls, entries: Iterable[Entry]) -> Group:
+        self = super().__new__(cls, entries)
+        kinds = {e.kind for e in self}
+        self.kind = "signal" if "signal" in kinds else min(kinds, default="signal")
+        self.roles = frozenset(r for e in self for r in e.roles)
+        self.person = any(e.person for e in self)
+        self.harm = any(e.harm for e in self)
+        self.male = any(e.male for e in self)
+        return self
+
+
+class Word(NamedTuple):
+    """What the matcher needs of one surface word, independent of the words around it."""
+
+    canon: str  # skeleton, misspelling corrected ("" for a token of dropped marks only)
+    key: str  # exact-match key of short words (`light`)
+    hit: Group | None  # the entries this word matches on its own
 
 
 def light(token: str) -> str:
@@ -82,14 +117,14 @@ class Lexicon:
     """Compiled lexicon: phrase index by first skeleton token, short words, stems, fuzzy vocabulary."""
 
     entries: list[Entry]
-    phrases: dict[tuple[str, ...], tuple[Entry, ...]]
+    phrases: dict[tuple[str, ...], Group]
     # first skeleton token -> (phrase length, phrases of that length), longest first
     by_first: dict[str, tuple[tuple[int, frozenset[tuple[str, ...]]], ...]]
     # first two words -> the longer phrases starting with them, by length (longest first); most
     # common words start some phrase, few start one with the word that follows them in a call
     by_pair: dict[tuple[str, str], tuple[tuple[int, frozenset[tuple[str, ...]]], ...]]
-    short: dict[str, tuple[Entry, ...]]
-    stems: dict[str, tuple[tuple[str, tuple[Entry, ...]], ...]]  # first 3 letters -> (stem, entries)
+    short: dict[str, Group]
+    stems: dict[str, tuple[tuple[str, Group], ...]]  # first 3 letters -> (stem, entries)
     numbers: dict[str, int]  # skeleton of a number word -> value ("nine", "नौ", "दस")
     vocab: frozenset[str]
     no_fuzzy: frozenset[str]
@@ -111,6 +146,47 @@ class Lexicon:
 
     # Call texts repeat words heavily; caching fuzzy results also bounds the worst-case cost.
     fuzzy_cache: dict[str, str] = field(default_factory=dict)
+    # Surface word -> what matching needs of it alone (`Word`): computed once per distinct word.
+    word_cache: dict[str, Word] = field(default_factory=dict)
+
+    def clear_caches(self) -> None:
+        """Forget cached words and fuzzy corrections (benchmarks of the cold path)."""
+        self.fuzzy_cache.clear()
+        self.word_cache.clear()
+
+    def word(self, spelling: str, sk: str | None = None) -> Word:
+        """The canonical skeleton, exact-match key and one-word lexicon hit of a surface word (cached).
+
+        `sk` is the word's skeleton when the caller has computed it already (`words`).
+        """
+        w = self.word_cache.get(spelling)
+        if w is not None:
+            return w
+        if sk is None:
+            sk = skeleton_of_surface(spelling)
+        canon = sk if not sk or sk in self.vocab else self.canonical(sk, spelling)
+        key = light(spelling)
+        hit = self.phrases.get((canon,)) or self.short.get(key)
+        if not hit and len(canon) >= 3:
+            hit = self.stem(canon) or None  # "chhed*", "injur*": inflections of a listed stem
+        w = Word(canon, key, hit or None)
+        if len(self.word_cache) >= WORD_CACHE_MAX:
+            self.word_cache.clear()
+        self.word_cache[spelling] = w
+        return w
+
+    def words(self, spellings: list[str]) -> list[Word]:
+        """`word` of each surface word; the skeletons of words not seen before are made in one pass."""
+        cached = list(map(self.word_cache.get, spellings))
+        if None not in cached:
+            return cast(list[Word], cached)
+        new = list(dict.fromkeys(s for s, w in zip(spellings, cached, strict=True) if w is None))
+        # A skeleton never contains a space and keeps each word apart (normalize.skeleton_of_surface).
+        sks = skeleton_of_surface(" ".join(new)).split(" ")
+        if len(sks) == len(new):
+            for s, sk in zip(new, sks, strict=True):
+                self.word(s, sk)
+        return [w if w is not None else self.word(s) for w, s in zip(cached, spellings, strict=True)]
 
     def canonical(self, token: str, spelling: str) -> str:
         """The lexicon skeleton a (possibly misspelt) word stands for, or its own skeleton."""
@@ -128,7 +204,7 @@ class Lexicon:
             self.fuzzy_cache[spelling] = hit
         return hit
 
-    def stem(self, token: str) -> tuple[Entry, ...]:
+    def stem(self, token: str) -> Group | tuple[()]:
         """Entries whose stem ("chhed*") begins the token, longest stem first."""
         candidates = self.stems.get(token[:3])
         if candidates is not None:
@@ -332,15 +408,15 @@ def compile_lexicon(data: Any) -> Lexicon:
         # Candidates share the first letter and are within two letters of the word's length.
         for n in range(len(word) - 2, len(word) + 3):
             buckets.setdefault((word[0], n), []).append(word)
-    stem_index: dict[str, list[tuple[str, tuple[Entry, ...]]]] = {}
+    stem_index: dict[str, list[tuple[str, Group]]] = {}
     for stem_key, stem_entries in sorted(stems.items(), key=lambda kv: -len(kv[0])):
-        stem_index.setdefault(stem_key[:3], []).append((stem_key, tuple(stem_entries)))
+        stem_index.setdefault(stem_key[:3], []).append((stem_key, Group(stem_entries)))
     return Lexicon(
         entries=entries,
-        phrases={k: tuple(v) for k, v in phrases.items()},
+        phrases={k: Group(v) for k, v in phrases.items()},
         by_first={k: _by_length(v) for k, v in by_first.items()},
         by_pair={k: _by_length(v) for k, v in by_pair.items()},
-        short={k: tuple(v) for k, v in short.items()},
+        short={k: Group(v) for k, v in short.items()},
         stems={k: tuple(v) for k, v in stem_index.items()},
         numbers=numbers,
         vocab=vocab,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,15 +94,14 @@ class TextModel:
         if self._fast:
             # Binary features: each distinct word and distinct within-clause pair counts once (pairs
             # across a clause boundary contain "," and are never in the model).
-            ug, bg = self._unigrams.get, self._bigrams.get
-            rows = [w for w in map(ug, set(canon)) if w is not None]
-            rows += [w for w in map(bg, set(itertools.pairwise(canon))) if w is not None]
+            # (Rows are non-empty tuples, so `filter(None, ...)` drops exactly the missing ones.)
+            rows = list(filter(None, map(self._unigrams.get, set(canon))))
+            rows += filter(None, map(self._bigrams.get, set(itertools.pairwise(canon))))
         else:
-            get = self.weights.get
-            rows = [w for w in map(get, features(canon, self.cfg)) if w is not None]
+            rows = list(filter(None, map(self.weights.get, features(canon, self.cfg))))
         if not rows:
             return list(self.bias)
-        return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+        return list(map(operator.add, self.bias, map(sum, zip(*rows, strict=True))))
 
     def relative(self, canon: Sequence[str]) -> dict[str, float]:
         """Class log-probabilities minus that of the model's favourite (0 for it, < 0 for the rest).
@@ -109,8 +109,7 @@ class TextModel:
         Equal to `log_proba` shifted by a constant, without the cost of normalising.
         """
         z = self.logits(canon)
-        top = max(z)
-        return {c: v - top for c, v in zip(self.classes, z, strict=True)}
+        return dict(zip(self.classes, map(operator.sub, z, itertools.repeat(max(z))), strict=True))
 
     def log_proba(self, canon: Sequence[str]) -> dict[str, float]:
         """Class log-probabilities of a call."""

@@ -16,6 +16,7 @@ weighs the margins alone.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +60,9 @@ class ReviewModel:
 
     def confidence_of(self, values: Sequence[float]) -> float:
         """The same from the feature values in FEATURES order (no dict on the hot path)."""
-        return _sigmoid(self.bias + sum([a * b for a, b in zip(self.vector, values, strict=True)]))
+        if len(values) != len(self.vector):
+            raise ValueError("one value per review feature")
+        return _sigmoid(self.bias + sum(map(operator.mul, self.vector, values)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (stored under "review" in model.json)."""
