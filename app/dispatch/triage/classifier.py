@@ -228,7 +228,7 @@ def _words(lex: Lexicon, text: str) -> tuple[list[str], list[Word], list[str]]:
     surf = every[:MAX_TOKENS]
     words = lex.words(surf)
     canon: list[str] = list(map(_CANON, words))
-    if "" in canon:  # a token of dropped marks only (a stray virama) vanishes
+    if not all(canon):  # a token of dropped marks only (a stray virama) vanishes
         pairs = [(s, w) for s, w in zip(every, lex.words(every), strict=True) if w.canon][:MAX_TOKENS]
         words = [w for _, w in pairs]
         return [s for s, _ in pairs], words, list(map(_CANON, words))

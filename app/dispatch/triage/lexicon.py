@@ -53,7 +53,7 @@ class LexiconError(ValueError):
     """The lexicon file is malformed."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One lexicon entry: what its phrases signal."""
 
@@ -178,7 +178,7 @@ class Lexicon:
     def words(self, spellings: list[str]) -> list[Word]:
         """`word` of each surface word; the skeletons of words not seen before are made in one pass."""
         cached = list(map(self.word_cache.get, spellings))
-        if None not in cached:
+        if all(cached):  # a Word is a non-empty tuple: only a missing one (None) is false
             return cast(list[Word], cached)
         new = list(dict.fromkeys(s for s, w in zip(spellings, cached, strict=True) if w is None))
         # A skeleton never contains a space and keeps each word apart (normalize.skeleton_of_surface).
