@@ -26,10 +26,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from .normalize import BOUNDARY, skeleton
+from .normalize import BOUNDARY, skeleton, surface
 
 # Auxiliaries after a verb, as skeletons, and what they mark.
 _PROGRESSIVE = frozenset({"rh", "rhi", "rhe"})  # raha / rahi / rahe
@@ -76,7 +76,14 @@ class AspectCues:
     lengths: Mapping[tuple[str, str], tuple[int, ...]]
     # every word that can start a cue or is an auxiliary the grammar rules look at
     triggers: frozenset[str]
-    single: Mapping[str, frozenset[str]]  # one-word cues by their word
+    single: Mapping[str, frozenset[str]]  # one-word cues by their skeleton
+    # one-word cues written "=word" in the lexicon, by their surface spellings (matched only as spelt)
+    exact: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    exact_words: frozenset[str] = frozenset()
+
+    def kinds_of(self, tok: str, word: str) -> frozenset[str] | None:
+        """Kinds of a one-word cue: by the token's skeleton, or by its spelling for "=word" cues."""
+        return self.single.get(tok) or self.exact.get(word)
 
 
 def compile_aspect(raw: Any) -> AspectCues:
@@ -88,11 +95,19 @@ def compile_aspect(raw: Any) -> AspectCues:
     if bad := set(raw) - set(ASPECT_KINDS):
         raise AspectError(f"unknown aspect kinds {sorted(bad)}")
     table: dict[tuple[str, ...], set[str]] = {}
+    exact: dict[str, set[str]] = {}
     for kind in ASPECT_KINDS:
         phrases = raw.get(kind) or []
         if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
             raise AspectError(f"aspect {kind}: needs a list of strings (quote no, yes, numbers)")
         for phrase in phrases:
+            if phrase.startswith("="):
+                words = surface(phrase[1:]).split()
+                if len(words) != 1:
+                    raise AspectError(f"aspect {kind}: {phrase!r}: only one word can be matched as spelt")
+                for spelling in _spellings(words[0]):
+                    exact.setdefault(spelling, set()).add(kind)
+                continue
             key = tuple(skeleton(phrase).split())
             if len(key) > MAX_ASPECT_PHRASE:
                 raise AspectError(f"aspect {kind}: {phrase!r} has more than {MAX_ASPECT_PHRASE} words")
@@ -109,7 +124,15 @@ def compile_aspect(raw: Any) -> AspectCues:
         {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()},
         frozenset(k[0] for k in table) | _PROGRESSIVE | _ALL_AUX,
         {k[0]: frozenset(v) for k, v in table.items() if len(k) == 1},
+        {w: frozenset(v) for w, v in exact.items()},
+        frozenset(exact),
     )
+
+
+def _spellings(word: str) -> set[str]:
+    """A word as spelt, with and without nukta, chandrabindu or anusvara (written either way in calls)."""
+    plain = word.replace("\u093c", "")
+    return {word, plain, plain.replace("\u0901", "\u0902"), plain.replace("\u0902", "\u0901")}
 
 
 class Aspect:
@@ -296,6 +319,9 @@ def read_aspect(
                 found.setdefault(clause_of[i - 1], set()).add("now")  # Chhattisgarhi "मारत हे", "जरत हें"
             elif tok in _HINDI_PRESENT_AUX and len(prev) >= 2 and prev.endswith(("t", "ti", "te")):
                 found.setdefault(clause_of[i - 1], set()).add("habitual")  # Hindi "maarta hai", "deti hai"
+    if cues.exact:
+        for i in _positions(surf, cues.exact_words):
+            found.setdefault(clause_of[i], set()).update(cues.exact[surf[i]])  # "today", "kal", "app"
     habitual = _ends_habitual(" ".join(surf))
     if habitual:
         candidates = [i for i, w in enumerate(surf) if w in _ENGLISH_BE or w.endswith(_HABITUAL_ENDINGS)]
@@ -345,18 +371,31 @@ def verb_form(word: str, clause_words: Sequence[str]) -> frozenset[str]:
 FUTURE_REACH = 3  # words after a violence word where a future verb makes it a threat ("daal dega")
 
 
-def is_future(cues: AspectCues, canon: Sequence[str], start: int) -> bool:
+def is_future(cues: AspectCues, canon: Sequence[str], surf: Sequence[str], start: int) -> bool:
     """A future-tense cue within FUTURE_REACH words from `start`, in the same clause."""
     for j in range(start, min(start + FUTURE_REACH, len(canon))):
         if canon[j] == BOUNDARY:
             return False
-        kinds = cues.table.get((canon[j],))
+        kinds = cues.kinds_of(canon[j], surf[j])
         if kinds is not None and "future" in kinds:
             return True
         if j + 1 < len(canon):
             pair = cues.table.get((canon[j], canon[j + 1]))
             if pair is not None and "future" in pair:
                 return True
+    return False
+
+
+def future_before(cues: AspectCues, canon: Sequence[str], surf: Sequence[str], start: int) -> bool:
+    """A future-tense cue within FUTURE_REACH words before `start`, in the same clause ("will burn")."""
+    for j in range(start - 1, max(start - FUTURE_REACH, 0) - 1, -1):
+        if canon[j] == BOUNDARY:
+            return False
+        kinds = cues.kinds_of(canon[j], surf[j])
+        if kinds is None and j > 0:
+            kinds = cues.table.get((canon[j - 1], canon[j]))
+        if kinds is not None and "future" in kinds:
+            return True
     return False
 
 
@@ -455,6 +494,9 @@ def decide(
     elif (fire or "collapse" in present) and "inside" in present and someone:
         reasons.append("people inside")
         doubt = doubt or evacuated  # "most got out, one or two still inside": the operator asks
+    if "many_hurt" in present and not calm and not long_ago:
+        reasons.append("several people hurt")  # a mass casualty: how badly is for the operator to ask
+        doubt = True
     if "stuck" in present and not present.isdisjoint(("medical", "injury")):
         reasons.append("stuck and unwell")  # a lift with someone breathless in it
     if "rescue" in present and not calm:
@@ -525,7 +567,9 @@ def decide(
         return Acuity(1, doubt, tuple(reasons))
 
     # -- can wait: reported after the fact, nobody in danger now ---------------------------------
+    # A threat to burn someone or their home is a danger even when it is said as a habit.
     danger = not present.isdisjoint(_DANGER) or abduction >= 1.0 or "robbery" in present
+    danger = danger or "threat_life" in present
     if (
         category == "police"
         and "property" in present

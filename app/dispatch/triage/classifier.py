@@ -10,7 +10,7 @@ from itertools import compress, pairwise
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from .acuity import Acuity, clause_ids, decide, is_future, read_aspect, verb_form
+from .acuity import Acuity, clause_ids, decide, future_before, is_future, read_aspect, verb_form
 from .lexicon import SERVICES, Entry, Group, Lexicon, Word, load_lexicon
 from .model import TextModel, load_model
 from .normalize import BOUNDARY, MAX_TOKENS, skeleton, surface
@@ -50,6 +50,16 @@ _COLLAPSE_STRUCTURE: tuple[Mapping[str, float], Mapping[str, float]] = (
 )
 _COLLAPSE_PERSON: tuple[Mapping[str, float], Mapping[str, float]] = ({"medical": 3.5}, {"medical": 1.0})
 _ANIMAL_RESCUE: tuple[Mapping[str, float], Mapping[str, float]] = ({"fire": 2.0}, {"trapped": 1.0})
+_THREAT_TO_BURN: tuple[Mapping[str, float], Mapping[str, float]] = (
+    {"police": 2.0},
+    {"threat": 1.0, "threat_life": 1.0},
+)
+_NOTHING: tuple[Mapping[str, float], Mapping[str, float]] = ({}, {})
+# English puts the future auxiliary before the verb: after a fire word it is the fire's ("the fire will
+# spread"), not a threat; Hindi and Chhattisgarhi put it after ("aag laga dega", "जला देहूं").
+_ENGLISH_AUX_AFTER = frozenset(
+    {"will", "would", "is", "are", "gonna", "going", "may", "might", "can", "could"}
+)
 _NOT_AGE_WORDS = (
     "lakh lac hazar hajar hazaar thousand rupees rupaye rupay rs baje bje ghante hours hour minute minutes km"
     " floor log people persons men din days baar times लाख हजार हज़ार रुपये रुपए बजे घंटे मिनट मंजिल लोग दिन बार"
@@ -285,6 +295,8 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     weak_is_violence = "weapon" in present and not weak_is_accident  # "sar pe rod maar di"
     structure = "structure" in present or "pit" in present  # "the old house collapsed" vs "father collapsed"
     no_injury = "injury" in negated_roles and "injury" not in present
+    # Money taken by fraud or a lost purse: a weak "kat gaya" (cut) or "gir gaya" (fell) is the money's.
+    money = ("fraud" in present or "lost" in present) and present.isdisjoint(_HARM_OR_CRASH)
 
     score: dict[str, float] = dict.fromkeys(TIE_ORDER, 0.0)  # in tie order: see _top_two
     role: dict[str, float] = {}
@@ -319,6 +331,10 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
                     services, roles = _WEAK_AS_VIOLENCE
                 if no_injury and "accident" in roles:
                     services = {"police": sum(services.values())}
+                if ("burn" in roles or "fire" in roles) and _threatened(lex, canon, surf, m):
+                    services, roles = _THREAT_TO_BURN  # "ghar jala dunga", "he'll burn my crop": a threat
+                elif money and roles.keys() == {"injury"} and roles["injury"] < 1.0:
+                    services, roles = _NOTHING  # "account se 12,000 kat gaye", "purse gir gaya": not a person
                 if "violence" in roles or "violence_weak" in roles or "sexual" in roles:
                     harm_at.append(m.end - 1)
                 if "medical" in roles and services.get("medical", 0.0) >= 3.5:
@@ -354,6 +370,9 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
                 priorities.add(e.priority)
                 if e.priority == 1:
                     critical.update(roles)
+
+    if "many" in present and ("injury" in present or "burn" in present) and _many_hurt(active, canon):
+        role["many_hurt"] = 1.0  # "kai log ghayal", "many passengers injured": a mass casualty
 
     if present & _AGE_ROLES or _has_digit(canon):
         explicit, approx = _ages(lex, matches, canon, rg("child", 0.0) > 0 or rg("child_weak", 0.0) > 0)
@@ -492,7 +511,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         for i in harm_at:
             lo, hi = clause_of.span(i, len(surf))
             forms |= verb_form(surf[i], surf[lo:hi])
-            threatened += is_future(lex.aspect, canon, i + 1)
+            threatened += is_future(lex.aspect, canon, surf, i + 1)
         if threatened == len(harm_at):
             forms.add("threatened")  # "tezaab daal dega", "will kill her": every harm word is a threat
         harm_form = frozenset(forms)
@@ -738,6 +757,39 @@ def _masculine_self(surf: list[str]) -> bool:
     if _AM_SURFACE.isdisjoint(surf):
         return False
     return any(w in _AM_SURFACE and surf[i - 1].endswith(_MASC_ENDINGS) for i, w in enumerate(surf) if i)
+
+
+_HARM_OR_CRASH = frozenset({"violence", "violence_weak", "accident", "vehicle", "robbery"})
+
+
+def _threatened(lex: Lexicon, canon: list[str], surf: list[str], m: _Match) -> bool:
+    """A burn or fire word in the future tense: "jala dunga", "aag laga denge", "will burn"."""
+    if future_before(lex.aspect, canon, surf, m.start):
+        return True
+    return (
+        m.end < len(surf)
+        and surf[m.end] not in _ENGLISH_AUX_AFTER
+        and is_future(lex.aspect, canon, surf, m.end)
+    )
+
+
+MANY_REACH = 3  # words from a quantity ("kai log", "many passengers") to the injury it counts
+
+
+def _many_hurt(active: list[_Match], canon: list[str]) -> bool:
+    """A quantity of people right before an injury or burn word, in the same clause."""
+    hurt_at = {m.start for m in active if "injury" in m.entries.roles or "burn" in m.entries.roles}
+    for m in active:
+        if "many" not in m.entries.roles:
+            continue
+        if m.start in hurt_at:
+            return True  # one phrase: "many injured"
+        for j in range(m.end, min(m.end + MANY_REACH, len(canon))):
+            if canon[j] == BOUNDARY:
+                break
+            if j in hurt_at:
+                return True
+    return False
 
 
 def _has_digit(canon: list[str]) -> bool:

@@ -26,7 +26,8 @@ ROLES = frozenset(
         "strangle", "distress", "fraud", "witness", "pregnant", "rescue", "down", "occupied", "property",
         "robbery", "found", "highway", "passengers", "mob", "marriage", "grade_word", "male", "mutual",
         "self", "lost", "damage", "unhurt", "transport", "stuck", "uncontrolled", "lethal_weapon", "calm",
-        "evicted", "age", "male_caller", "male_any", "recovered_med",
+        "evicted", "age", "male_caller", "male_any", "recovered_med", "many", "many_hurt",
+        "threat_life",
     }
 )  # fmt: skip
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
@@ -37,7 +38,9 @@ ASSAULT_ROLES = frozenset({"violence", "violence_weak", "sexual"})
 SERIOUS_MEDICAL = 3.5  # medical evidence this strong needs an ambulance whatever the category
 # Roles whose reading the classifier rewrites from context (collapsed building or person, animal rescue or
 # attack, a weak hit as accident or violence, an accident with its injuries negated).
-CONTEXT_ROLES = frozenset({"collapse_word", "animal", "injury", "violence", "violence_weak", "accident"})
+CONTEXT_ROLES = frozenset(
+    {"collapse_word", "animal", "injury", "violence", "violence_weak", "accident", "burn", "fire"}
+)
 
 # Skeletons shorter than this collide with frequent words ("baby" and "by" are both "b"), so a
 # one-word entry that short matches only its listed spellings.
