@@ -436,7 +436,7 @@ def decide(
 
     reasons: list[str] = []
     doubt = False
-    someone = not present.isdisjoint(("person", "woman", "child", "child_weak", "infant"))
+    someone = not present.isdisjoint(("person", "woman", "child", "child_weak", "infant", "male"))
     animal_only = "animal" in present and not someone
     child = victim == "child" or not present.isdisjoint(("child", "infant"))
     # A hitting word without a person at the receiving end ("labourers hit the pipe") is no assault.
@@ -553,6 +553,9 @@ def decide(
             doubt = True
         elif not past_only and not harm.today and not attacker_gone:
             reasons.append("violence, time not stated")
+            doubt = True
+        if "mob" in present and "threat" not in present and not long_ago and not reasons:
+            reasons.append("mob violence")  # a crowd or a panchayat beating someone: a lynching
             doubt = True
     if weapon and not past_only and not present.isdisjoint(("threat", "fight")):
         reasons.append("armed threat or fight")

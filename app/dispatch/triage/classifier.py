@@ -291,6 +291,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         ("vehicle" in present or "accident" in present)
         and "violence" not in present
         and "fight" not in present
+        and "mutual" not in present  # "hitting each other"
     )
     weak_is_violence = "weapon" in present and not weak_is_accident  # "sar pe rod maar di"
     structure = "structure" in present or "pit" in present  # "the old house collapsed" vs "father collapsed"
@@ -371,7 +372,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
                 if e.priority == 1:
                     critical.update(roles)
 
-    if "many" in present and ("injury" in present or "burn" in present) and _many_hurt(active, canon):
+    if ("injury" in present or "burn" in present) and _many_hurt(lex, active, canon):
         role["many_hurt"] = 1.0  # "kai log ghayal", "many passengers injured": a mass casualty
 
     if present & _AGE_ROLES or _has_digit(canon):
@@ -776,12 +777,22 @@ def _threatened(lex: Lexicon, canon: list[str], surf: list[str], m: _Match) -> b
 MANY_REACH = 3  # words from a quantity ("kai log", "many passengers") to the injury it counts
 
 
-def _many_hurt(active: list[_Match], canon: list[str]) -> bool:
-    """A quantity of people right before an injury or burn word, in the same clause."""
+def _many_hurt(lex: Lexicon, active: list[_Match], canon: list[str]) -> bool:
+    """A quantity of people right before an injury or burn word, in the same clause.
+
+    The quantity is a word for many ("kai log", "several people") or a number of two or more before a
+    person noun ("three kids", "do log", "5-6 bachon").
+    """
     hurt_at = {m.start for m in active if "injury" in m.entries.roles or "burn" in m.entries.roles}
     for m in active:
-        if "many" not in m.entries.roles:
-            continue
+        roles = m.entries.roles
+        if "many" not in roles:
+            if not (m.entries.person or "person" in roles) or m.start == 0:
+                continue
+            before = canon[m.start - 1]
+            count = int(before) if before.isdecimal() and len(before) <= 3 else lex.numbers.get(before)
+            if count is None or count < 2:
+                continue
         if m.start in hurt_at:
             return True  # one phrase: "many injured"
         for j in range(m.end, min(m.end + MANY_REACH, len(canon))):

@@ -137,6 +137,9 @@ class Lexicon:
     # Women's names by exact (light) spelling; the marked ones only count before a marker word.
     female_names: frozenset[str] = frozenset()
     female_names_marked: frozenset[str] = frozenset()
+    # Surface spellings read as another spelling before normalising: a loanword whose skeleton is a
+    # common verb's (गैस "gas" and CG गइस "went" are both "gis").
+    respell: Mapping[str, str] = field(default_factory=dict)
     name_markers: frozenset[tuple[str, ...]] = frozenset()
 
     @property
@@ -165,7 +168,9 @@ class Lexicon:
         w = self.word_cache.get(spelling)
         if w is not None:
             return w
-        if sk is None:
+        if spelling in self.respell:
+            sk = skeleton_of_surface(self.respell[spelling])
+        elif sk is None:
             sk = skeleton_of_surface(spelling)
         canon = sk if not sk or sk in self.vocab else self.canonical(sk, spelling)
         key = light(spelling)
@@ -428,6 +433,7 @@ def compile_lexicon(data: Any) -> Lexicon:
         fuzzy_buckets={k: tuple(v) for k, v in buckets.items()},
         aspect=compile_aspect(data.get("aspect")),
         **_compile_names(data.get("names")),
+        respell=_compile_respell(data.get("respell")),
     )
 
 
@@ -447,6 +453,21 @@ def _compile_names(raw: Any) -> dict[str, Any]:
     if not isinstance(markers, list) or not all(isinstance(w, str) for w in markers):
         raise LexiconError("names.markers: a list of words or phrases")
     out["name_markers"] = frozenset(tuple(skeleton(w).split()) for w in markers)
+    return out
+
+
+def _compile_respell(raw: Any) -> dict[str, str]:
+    """Spelling -> the spelling it is read as (one word each)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise LexiconError("respell needs a mapping of spelling -> spelling")
+    out: dict[str, str] = {}
+    for word, as_word in raw.items():
+        words, targets = surface(str(word)).split(), surface(str(as_word)).split()
+        if len(words) != 1 or len(targets) != 1:
+            raise LexiconError(f"respell {word!r}: one word to one word")
+        out[words[0]] = targets[0]
     return out
 
 
