@@ -422,6 +422,7 @@ def decide(
     harm_clauses: frozenset[int] = frozenset(),
     harm_form: frozenset[str] = frozenset(),
     present: frozenset[str] | None = None,
+    fire_clauses: frozenset[int] = frozenset(),
 ) -> Acuity:
     """Priority from danger signals and aspect.
 
@@ -429,7 +430,8 @@ def decide(
     a life-threatening state whenever present (entries with `priority: 1`), `victim` the woman/child
     victim the precedence logic found, `later_cue` an entry with `priority: 3` ("kal raat",
     "complaint"), `harm_clauses` the clauses that name violence against a person and `harm_form` the
-    aspect of those words' own forms (`verb_form`), `present` the roles with a positive weight.
+    aspect of those words' own forms (`verb_form`), `present` the roles with a positive weight, and
+    `fire_clauses` the clauses that name a fire (is it still burning, or was it put out?).
     """
     if present is None:
         present = frozenset(k for k, v in role.items() if v > 0)
@@ -594,6 +596,16 @@ def decide(
     acute = ("injury", "rescue", "pregnant", "burn", "poison", "self_harm", "trapped", "stuck")
     if routine and not ongoing and present.isdisjoint(acute) and not critical:
         return Acuity(3, False, ("routine request",))  # an operation next week, an ambulance for dialysis
+    fire_now = aspect.of(fire_clauses).now if fire_clauses else aspect.now
+    if (
+        category == "fire"
+        and aspect.recovered
+        and not fire_now
+        and present.isdisjoint(("urgent", "distress"))
+        and not (someone and not present.isdisjoint(("burn", "injury")))
+        and present.isdisjoint(("trapped", "inside", "toxic"))
+    ):
+        return Acuity(3, False, ("fire out, nobody hurt",))  # "we put it out ourselves", "बुझ गई है"
     if (
         (aspect.earlier or later_cue)
         and not (aspect.now or aspect.today or ongoing)

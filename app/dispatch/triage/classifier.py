@@ -521,8 +521,10 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     crit = frozenset(critical)
     on = frozenset(compress(role, map(_POSITIVE, role.values())))  # roles present, for acuity and needs
 
+    fire_clauses = frozenset(clause_of[m.start] for m in active if "fire" in m.entries.roles)
+
     def acuity_of(cat: str | None) -> Acuity:
-        return decide(role, crit, aspect, victim, cat, later, harm_clauses, harm_form, on)
+        return decide(role, crit, aspect, victim, cat, later, harm_clauses, harm_form, on, fire_clauses)
 
     rules_first, rules_second = _top_two(score)
     rules_margin = score[rules_first] - score[rules_second]
