@@ -556,7 +556,7 @@ def decide(
         elif not past_only and not harm.today and not attacker_gone:
             reasons.append("violence, time not stated")
             doubt = True
-        if "mob" in present and "threat" not in present and not long_ago and not reasons:
+        if "mob_attack" in present and "threat" not in present and not long_ago and not reasons:
             reasons.append("mob violence")  # a crowd or a panchayat beating someone: a lynching
             doubt = True
     if weapon and not past_only and not present.isdisjoint(("threat", "fight")):

@@ -372,6 +372,8 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
                 if e.priority == 1:
                     critical.update(roles)
 
+    if "mob" in present and _mob_attacks(active, canon, surf):
+        role["mob_attack"] = 1.0  # "गांव वालों ने पीटा", "a crowd is beating the driver"
     if ("injury" in present or "burn" in present) and _many_hurt(lex, active, canon):
         role["many_hurt"] = 1.0  # "kai log ghayal", "many passengers injured": a mass casualty
 
@@ -762,7 +764,7 @@ def _masculine_self(surf: list[str]) -> bool:
     return any(w in _AM_SURFACE and surf[i - 1].endswith(_MASC_ENDINGS) for i, w in enumerate(surf) if i)
 
 
-_HARM_OR_CRASH = frozenset({"violence", "violence_weak", "accident", "vehicle", "robbery"})
+_HARM_OR_CRASH = frozenset({"violence", "violence_weak", "accident", "robbery"})
 
 
 def _threatened(lex: Lexicon, canon: list[str], surf: list[str], m: _Match) -> bool:
@@ -774,6 +776,24 @@ def _threatened(lex: Lexicon, canon: list[str], surf: list[str], m: _Match) -> b
         and surf[m.end] not in _ENGLISH_AUX_AFTER
         and is_future(lex.aspect, canon, surf, m.end)
     )
+
+
+def _mob_attacks(active: list[_Match], canon: list[str], surf: list[str]) -> bool:
+    """A crowd as the doer: marked with ergative "ने", after "by", or right before a violence word."""
+    harm_at = {m.start for m in active if m.entries.harm}
+    for m in active:
+        if "mob" not in m.entries.roles:
+            continue
+        if (m.end < len(surf) and surf[m.end] in _ERGATIVE_SURFACE) or (
+            m.start > 0 and surf[m.start - 1] == "by"
+        ):
+            return True
+        for j in range(m.end, min(m.end + MANY_REACH, len(canon))):
+            if canon[j] == BOUNDARY:
+                break
+            if j in harm_at:
+                return True
+    return False
 
 
 MANY_REACH = 3  # words from a quantity ("kai log", "many passengers") to the injury it counts
