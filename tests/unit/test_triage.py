@@ -662,7 +662,7 @@ def test_aspect_cues_spelt_like_other_words_match_only_as_spelt() -> None:
         assert word in lex.aspect.exact_words
     assert lex.aspect.kinds_of(skeleton("gaon"), "gaon") is None
     assert lex.aspect.kinds_of(skeleton("तोड़"), "तोड़") is None
-    assert lex.aspect.kinds_of(skeleton("today"), "today") == {"today"}
+    assert lex.aspect.kinds_of(skeleton("today"), "today") == frozenset({"today"})
     assert classify("pati ne maara, gaon wale aa gaye hain").acuity == ()  # villagers came: no mob attack
     t = classify("ek aadmi roz mujhe dhamki deta hai, kal usne meri gaadi bhi tod di")
     assert t.priority == 3  # reported afterwards; "tod" is no "today"
