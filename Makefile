@@ -31,8 +31,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every labelled set (service, secondary, priority where labelled), then all of them together. These sets
+# are training data now; the unseen-call numbers are each set's first run (tests/data/FIRST_RUNS.md).
+TRIAGE_SETS = dev own dev2 train_a train_b train_c train_d train_e new_a new_b
 triage-eval: install
-	$(BIN)/python -m app.dispatch.triage.evaluation tests/data/triage_dev.jsonl tests/data/triage_own.jsonl tests/data/triage_dev2.jsonl
+	$(BIN)/python -m app.dispatch.triage.evaluation --summary $(TRIAGE_SETS:%=tests/data/triage_%.jsonl)
 
 # Real US dispatch call types (tests/data/external, MIT): vocabulary check, non-police rows apart.
 triage-calltypes: install

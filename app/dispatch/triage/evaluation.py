@@ -346,8 +346,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args:
         print("usage: python -m app.dispatch.triage.evaluation [--summary] FILE [FILE...]", file=sys.stderr)
         return 2
+    combined = Report()
     for path in args:
-        print(format_report(path, evaluate(load(path)), show_errors=not quiet))
+        rep = evaluate(load(path))
+        combined.outcomes.extend(rep.outcomes)
+        print(format_report(path, rep, show_errors=not quiet))
+        print()
+    if len(args) > 1:
+        print(format_report(f"all {len(args)} files", combined, show_errors=False))
         print()
     return 0
 
