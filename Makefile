@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DIAL112_ENV ?= development
 
-.PHONY: install run test chaos fuzz lint format triage-eval bench browser screenshots clean
+.PHONY: install run test chaos fuzz lint format triage-eval triage-calltypes bench browser screenshots clean
 
 install: $(VENV)/.installed
 
@@ -50,8 +50,15 @@ browser:
 screenshots: install browser
 	$(BIN)/python -m tests.e2e.screenshots docs
 
+# Every labelled set (service, secondary, priority where labelled), then all of them together. These sets
+# are training data now; the unseen-call numbers are each set's first run (tests/data/FIRST_RUNS.md).
+TRIAGE_SETS = dev own dev2 train_a train_b train_c train_d train_e new_a new_b
 triage-eval: install
-	$(BIN)/python -m app.dispatch.triage.evaluation tests/data/triage_dev.jsonl tests/data/triage_own.jsonl tests/data/triage_dev2.jsonl
+	$(BIN)/python -m app.dispatch.triage.evaluation --summary $(TRIAGE_SETS:%=tests/data/triage_%.jsonl)
+
+# Real US dispatch call types (tests/data/external, MIT): vocabulary check, non-police rows apart.
+triage-calltypes: install
+	$(BIN)/python bench/bench_triage_calltypes.py
 
 bench: install
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

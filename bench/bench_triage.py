@@ -75,7 +75,7 @@ def worst_ms(fn: Callable[[str], object], text: str, repeat: int = 5, cold: bool
     worst = 0.0
     for _ in range(repeat):
         if cold:
-            _LEXICON.fuzzy_cache.clear()
+            _LEXICON.clear_caches()
         t0 = time.perf_counter()
         fn(text)
         worst = max(worst, (time.perf_counter() - t0) * 1000)
@@ -119,11 +119,11 @@ def main() -> int:
     print(f"sample: {len(texts)} texts, median length {med:.0f} chars (tests/data/triage_dev.jsonl)")
 
     base = rate(baseline, texts)
-    _LEXICON.fuzzy_cache.clear()
+    _LEXICON.clear_caches()
     ours = rate(classify, texts)
 
     def cold(t: str) -> object:
-        _LEXICON.fuzzy_cache.clear()
+        _LEXICON.clear_caches()
         return classify(t)
 
     ours_cold = rate(cold, texts, rounds=3)

@@ -47,7 +47,7 @@ async def post_call(
     """Post a call (police by default, at Raipur's centre) and check the status code."""
     body: dict[str, Any] = {
         "caller_number": f"+9198765{next(_seq):05d}",
-        "text": "two men fighting with sticks",
+        "text": "someone is shouting outside the shop",  # police, priority 2, no second service
         "lat": RAIPUR[0],
         "lon": RAIPUR[1],
         "channel": "voice",

@@ -138,6 +138,34 @@ async def test_freed_unit_takes_the_highest_priority_then_oldest(client: httpx.A
     assert order == [high_old["id"], high_new["id"], low_old["id"]]
 
 
+async def test_triaged_priority_orders_the_queue(client: httpx.AsyncClient) -> None:
+    # No priority (nor category) given: the classifier's acuity decides who a freed unit serves first.
+    unit = await add_unit(client)
+    first = (await post_call(client, category=None))["incident"]
+    assert first["status"] == "dispatched"
+    texts = {
+        3: "Someone stole my bicycle from outside the shop last week",
+        2: "Neighbours are fighting loudly and shouting in the lane",
+        1: "A man is waving a gun at people in the market right now",
+    }
+    queued = {}
+    for minutes, (priority, text) in zip((5, 3, 1), texts.items(), strict=True):
+        lat = RAIPUR[0] + 0.01 * priority  # apart, so no call is taken for a repeat of another
+        body = (await post_call(client, category=None, text=text, lat=lat, received_at=ago(minutes)))[
+            "incident"
+        ]
+        assert (body["category"], body["priority"], body["status"]) == ("police", priority, "queued")
+        assert body["triage"]["priority"] == priority and not body["triage"]["overridden"]
+        queued[priority] = body["id"]
+    order = []
+    for _ in range(3):
+        await move(client, unit["id"], "on_scene")
+        await move(client, unit["id"], "available")
+        current = (await client.get("/api/v1/incidents?status=dispatched", headers=token("operator"))).json()
+        order.append(current[0]["id"])
+    assert order == [queued[1], queued[2], queued[3]]
+
+
 async def test_idempotency_key_returns_the_first_response(
     client: httpx.AsyncClient, conn: asyncpg.Connection
 ) -> None:

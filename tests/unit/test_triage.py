@@ -221,7 +221,9 @@ def test_short_words_are_not_fuzzy() -> None:
         ("He drank poison, vomiting", 1),
         ("Someone broke into my car last night and took the stereo", 3),
         ("कल रात दुकान से सामान चोरी हुआ, सुबह पता चला", 3),
-        ("My bicycle was stolen from the market", 2),
+        # a theft found afterwards can wait; a snatching that just happened cannot
+        ("My bicycle was stolen from the market", 3),
+        ("Two men snatched my chain and ran towards the station just now", 2),
     ],
 )
 def test_priority(text: str, priority: int) -> None:
@@ -505,3 +507,327 @@ def test_model_decides_when_no_rule_matches() -> None:
     assert (rules.category, rules.needs_review) == ("police", True)
     t = classify(text)
     assert t.category in SERVICES and t.needs_review and t.confidence <= 0.1
+
+
+# ------------------------------------------------------------------------------ acuity
+
+
+# The kinds of call the issue names, in several languages: category, a secondary service the call
+# needs (or None) and the priority.
+@pytest.mark.parametrize(
+    ("text", "category", "secondary", "priority"),
+    [
+        ("The godown on Station Road is on fire and the watchman is still inside", "fire", "medical", 1),
+        ("गोदाम में आग लगी है, चौकीदार अंदर फंसा है", "fire", "medical", 1),
+        ("My four year old son wandered off at the mela an hour ago, we cannot find him", "child", None, 1),
+        ("मेला में मोर 4 साल के लइका गंवा गे हे, एक घंटा ले नइ मिलत हे", "child", None, 1),
+        ("A man collapsed at the bus stop, he is not breathing", "medical", None, 1),
+        ("बस स्टॉप पर एक आदमी गिर गया है, सांस नहीं ले रहा", "medical", None, 1),
+        ("Two men are attacking a shopkeeper with a sickle", "police", "medical", 1),
+        ("do aadmi dukandar pe hasiya se hamla kar rahe hain", "police", "medical", 1),
+        ("The tailor next door hits his bahu every night, tonight she is screaming", "women", None, 1),
+        ("padosi darzi roz raat apni bahu ko maarta hai, aaj wo cheekh rahi hai", "women", None, 1),
+        ("मेरी ननद को उसके देवर घर से घसीट कर बाहर ले गए, बच्चे देख रहे थे", "women", None, 1),
+        (
+            "Her husband's brothers dragged my nanad out of the house while the children watched",
+            "women",
+            None,
+            1,
+        ),
+    ],
+)
+def test_issue_calls(text: str, category: str, secondary: str | None, priority: int) -> None:
+    t = classify(text)
+    assert (t.category, t.priority) == (category, priority), t
+    if secondary:
+        assert secondary in t.secondary
+
+
+@pytest.mark.parametrize(
+    ("habit", "now"),
+    [
+        ("My husband beats me every day", "My husband is beating me right now"),
+        ("पति रोज़ मारता है", "पति अभी मार रहा है"),
+        ("pati roz maarta hai", "pati abhi maar raha hai"),
+        ("ओकर गोसइया रोज ओला मारथे", "ओकर गोसइया ओला मारत हे"),
+    ],
+)
+def test_a_habit_is_urgent_violence_now_is_priority_1(habit: str, now: str) -> None:
+    h, n = classify(habit), classify(now)
+    assert h.category == n.category == "women"
+    assert (h.priority, n.priority) == (2, 1)
+    assert "violence now" in n.acuity
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("There was a small fire in the kitchen last night, we put it out, nobody is hurt", 3),
+        ("kaali ratiha pairavat ma aagi lage rahis, gaon wale man bujha din, kakro la kuchhu nai hois", 3),
+        ("aag bujha di thi par ab fir se lag gayi hai", 2),  # it burns again: not over
+        ("Mera UPI se 25,000 kat gaya, kal ki baat hai", 3),  # money "cut", not a wound
+        ("Someone stole my phone last week", 3),
+        ("Bus overturned on the highway, many passengers injured", 1),  # several hurt: flagged
+        ("A school van overturned near the canal, three kids are injured and bleeding", 1),
+        ("A man is waving a gun at people in the market right now", 1),
+        ("Someone is breaking the door, we are hiding in the bathroom", 1),
+        ("मैं घर में बंद कर दी गई हूँ, पति मार रहा है", 1),
+        ("Tanker overturned on the highway and petrol is spilling", 1),
+    ],
+)
+def test_priority_signals(text: str, priority: int) -> None:
+    assert classify(text).priority == priority
+
+
+def test_doubt_between_1_and_2_is_priority_1_and_flagged() -> None:
+    # A 15-year-old late from school: urgent, perhaps not life-threatening; the operator decides.
+    t = classify("मेरा बेटा, कक्षा 8 में पढ़ता है, स्कूल से नहीं लौटा")
+    assert (t.category, t.priority, t.needs_review) == ("child", 1, True)
+    t = classify("Bus overturned on the highway, many passengers injured")
+    assert t.priority == 1 and t.needs_review
+
+
+def test_threats_are_not_the_harm_itself() -> None:
+    # A threat to burn is the police's (no burns to treat, no fire to put out).
+    for text in (
+        "He said he will burn our house down if we don't pay",
+        "परोसी ह कहिस कि तोर घर ल जला देहूं",
+        "My neighbour told me he'll burn my paddy crop",
+    ):
+        t = classify(text)
+        assert t.category == "police" and "medical" not in t.secondary, (text, t)
+    # "will fire me" is a threat to sack the caller, not a fire.
+    assert classify("My supervisor says he will fire me if I don't come to his room").category != "fire"
+
+
+# ------------------------------------------------------------------------------ who is hurt
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("bhabhi ko uske sasural wale maar rahe hain", "women"),
+        ("didi ko jeeja ji ne peeta, bahut chot hai", "women"),
+        ("kaki ko kaka ne ghar se nikal diya", "women"),
+        ("मेरी बहू को ससुर ने मारा, वो रो रही है", "women"),
+        ("Sunita ko uska pati maar raha hai", "women"),  # a woman's name, no gendered noun
+        ("मोर गोसइया मोला मारत हे", "women"),  # the caller is the wife
+        ("mere bhai ko char logon ne maara, sar se khoon nikal raha hai", "medical"),  # a man hurt
+        ("mere bhai ko padosi maar rahe hain", "police"),
+        ("nabalig ladki ko ek aadmi bhaga le gaya", "child"),
+        ("class 8 ki chhatra ko teacher pareshan karta hai", "child"),
+        ("6 saal ki bachchi ke saath padosi ne galat kaam kiya", "child"),
+        ("A child was hurt in the accident, bleeding from the head", "medical"),
+    ],
+)
+def test_victim_from_relations_names_grammar_and_ages(text: str, category: str) -> None:
+    assert classify(text).category == category
+
+
+# ------------------------------------------------------------------------------ secondary services
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "secondary"),
+    [
+        ("truck ne bike wale ko takkar maar di, wo ghayal hai", "medical", "police"),
+        ("Fire in the factory, two workers have burns", "fire", "medical"),
+        ("गैस सिलेंडर फटा, दो लोग झुलस गए", "fire", "medical"),
+        ("Fight in the bar, one man stabbed", "police", "medical"),
+        ("Car hit a scooter, the rider is injured and a crowd is beating the driver", "police", "medical"),
+    ],
+)
+def test_secondary_when_a_second_agency_is_needed(text: str, category: str, secondary: str) -> None:
+    t = classify(text)
+    assert t.category == category and secondary in t.secondary, t
+
+
+def test_no_secondary_for_words_that_only_look_like_harm() -> None:
+    # "kat gaye" is money taken, "gir gaya" a purse dropped: no ambulance for a fraud or a lost card.
+    for text in (
+        "Sir link pe click kiya to account se 12,000 kat gaye",
+        "बस में मेरा आधार कार्ड और राशन कार्ड वाला पर्स कहीं गिर गया",
+    ):
+        assert classify(text).secondary == (), text
+
+
+# ------------------------------------------------------------------------------ homographs
+
+
+def test_aspect_cues_spelt_like_other_words_match_only_as_spelt() -> None:
+    lex = load_lexicon()
+    # "gaon" (village) is not "gonna", "tod" (break) is not "today", "aap" (you) is not an app.
+    assert "gonna" not in json.dumps(list(lex.aspect.exact))
+    for word in ("today", "kal", "call", "app", "sms", "daily"):
+        assert word in lex.aspect.exact_words
+    assert lex.aspect.kinds_of(skeleton("gaon"), "gaon") is None
+    assert lex.aspect.kinds_of(skeleton("तोड़"), "तोड़") is None
+    assert lex.aspect.kinds_of(skeleton("today"), "today") == frozenset({"today"})
+    assert classify("pati ne maara, gaon wale aa gaye hain").acuity == ()  # villagers came: no mob attack
+    t = classify("ek aadmi roz mujhe dhamki deta hai, kal usne meri gaadi bhi tod di")
+    assert t.priority == 3  # reported afterwards; "tod" is no "today"
+
+
+def test_respelt_loanword() -> None:
+    # गैस (gas) and Chhattisgarhi गइस (went) share a skeleton; the lexicon respells गैस.
+    t = classify("फैक्ट्री ले गैस रिसत हे, मनखे मन के आंखी जरत हे, खांसत हें")
+    assert t.category == "fire" and t.priority == 1
+
+
+# ------------------------------------------------------------------------------ words and caches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aaaag lagi hai 12saal ki ladki, 4th floor!!",
+        "घर में आग लगी है, कोई घायल नहीं",
+        "stray virama ् here and ़ there",
+        "ACCIDANT on highway ambulence bhejo 🔥🚑",
+        "\u200bzero\u200dwidth and ze-ro",
+        "",
+    ],
+)
+def test_word_cache_gives_the_tokens_of_whole_text_normalisation(text: str) -> None:
+    from app.dispatch.triage.normalize import tokens
+
+    lex = load_lexicon()
+    surf, sk = tokens(text)
+    expected = [t if t in lex.vocab else lex.canonical(t, w) for t, w in zip(sk, surf, strict=True)]
+    lex.clear_caches()
+    assert canonical_tokens(lex, text) == (surf, expected)  # cold
+    assert canonical_tokens(lex, text) == (surf, expected)  # cached
+
+
+def test_word_cache_is_bounded() -> None:
+    from app.dispatch.triage import lexicon as lexmod
+
+    lex = load_lexicon()
+    lex.clear_caches()
+    for i in range(lexmod.WORD_CACHE_MAX + 10):
+        lex.word(f"w{i}x")
+    assert len(lex.word_cache) <= lexmod.WORD_CACHE_MAX
+    lex.clear_caches()
+
+
+# ------------------------------------------------------------------------------ confidence and review
+
+
+def test_review_model_thresholds_and_validation() -> None:
+    from app.dispatch.triage.review import FEATURES, ReviewModel, fit
+
+    rows = [dict.fromkeys(FEATURES, 1.0)] * 8 + [dict.fromkeys(FEATURES, 0.0)] * 2
+    model = fit(rows, [True] * 8 + [False] * 2, flag_rate=0.2, epochs=200)
+    flagged = sum(model.confidence(r) < model.threshold for r in rows)
+    assert flagged <= 2
+    assert model.confidence(rows[0]) > model.confidence(rows[-1])
+    back = ReviewModel.from_dict(model.to_dict())
+    assert abs(back.threshold - model.threshold) < 1e-3
+    with pytest.raises(ValueError):
+        ReviewModel.from_dict({"bias": 0, "weights": {"nonsense": 1.0}, "threshold": 0.5})
+    with pytest.raises(ValueError):
+        model.confidence_of([1.0])
+
+
+def test_shipped_model_carries_a_fitted_review() -> None:
+    assert _MODEL is not None and _MODEL.review is not None
+    assert 0.0 < _MODEL.review.threshold < 1.0
+
+
+# ------------------------------------------------------------------------------ evaluation metrics
+
+
+def _fake(category: str, priority: int, secondary: tuple[str, ...] = (), review: bool = False) -> Triage:
+    return Triage(category, secondary, priority, 0.2 if review else 0.9, (), review)
+
+
+def test_priority_and_review_metrics_are_computed_as_defined() -> None:
+    from app.dispatch.triage.evaluation import Example
+
+    def ex(i: int, cat: str, pri: int, sec: tuple[str, ...] = ()) -> Example:
+        return Example(str(i), "en", f"t{i}", cat, frozenset(sec), frozenset(), pri)
+
+    examples = [
+        ex(1, "fire", 1, ("medical",)),
+        ex(2, "fire", 1),
+        ex(3, "police", 2),
+        ex(4, "police", 3),
+        ex(5, "medical", 1, ("police",)),
+    ]
+    answers = {
+        "t1": _fake("fire", 1, ("medical",)),
+        "t2": _fake("fire", 2),  # under-triaged
+        "t3": _fake("women", 1, (), review=True),  # wrong service, flagged; over-triaged
+        "t4": _fake("police", 3),
+        "t5": _fake("medical", 1, (), review=True),  # right, flagged; police secondary missed
+    }
+    rep = evaluate(examples, lambda t: answers[t])
+    assert rep.accuracy == 0.8
+    assert rep.p1_recall() == (2 / 3, 3)
+    assert rep.p1_recall("fire") == (0.5, 2)
+    assert rep.under_triage_rate == 0.2 and rep.over_triage_rate == 0.2
+    assert rep.priority_confusion[(1, 2)] == 1 and rep.priority_confusion[(2, 1)] == 1
+    assert rep.secondary_recall == 0.5
+    precision, recall, rate = rep.review()
+    assert (precision, recall, rate) == (0.5, 1.0, 0.4)
+    bands = rep.calibration()
+    assert sum(n for _, _, n, _ in bands) == 5
+
+
+def test_evaluation_cli_reports_priority(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(DATA / "triage_new_a.jsonl"), "--summary"]) == 0
+    out = capsys.readouterr().out
+    for needle in (
+        "priority-1 recall",
+        "under-triage rate",
+        "priority confusion",
+        "needs_review",
+        "calibration",
+    ):
+        assert needle in out
+
+
+# ------------------------------------------------------------------------------ gates on the labelled sets
+
+
+# The two independent sets (writers A and B) were measured once before they were read or trained on;
+# those unseen numbers are in tests/data/FIRST_RUNS.md. The model is now trained on them, so these gates
+# guard against regressions only; they are no estimate for unseen calls.
+@pytest.mark.parametrize("name", ["triage_new_a.jsonl", "triage_new_b.jsonl"])
+def test_independent_sets_gate(name: str) -> None:
+    rep = evaluate(load(DATA / name))
+    assert rep.accuracy >= 0.97, rep.errors
+    assert rep.p1_recall()[0] >= 0.95
+    assert rep.under_triage_rate <= 0.05
+    assert rep.secondary_recall >= 0.90
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "triage_dev.jsonl",
+        "triage_dev2.jsonl",
+        "triage_train_c.jsonl",
+        "triage_new_a.jsonl",
+        "triage_new_b.jsonl",
+    ],
+)
+def test_priority_gate(name: str) -> None:
+    rep = evaluate(load(DATA / name))
+    assert len(rep.with_priority) == rep.total  # every call in these files carries a priority
+    assert rep.p1_recall()[0] >= 0.95
+    assert rep.under_triage_rate <= 0.05
+
+
+def test_real_call_types_non_police_rows() -> None:
+    # Real US dispatch call types (tests/data/external, MIT): terse codes nobody here wrote.
+    rows = [
+        json.loads(line) for line in (DATA / "external" / "us_cad_calltypes.jsonl").read_text().splitlines()
+    ]
+    rows = [r for r in rows if r["category"] != "police"]
+    assert len(rows) >= 300
+    results = [classify(r["text"]) for r in rows]
+    ok = [t.category in (r["category"], *r["also_ok"]) for t, r in zip(results, rows, strict=True)]
+    assert sum(ok) / len(rows) >= 0.93
+    wrong_unflagged = sum(not o and not t.needs_review for o, t in zip(ok, results, strict=True))
+    assert wrong_unflagged <= 2

@@ -10,14 +10,17 @@ numpy or scikit-learn. How it is combined with the rule scores is in `classifier
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .normalize import BOUNDARY
+from .review import ReviewModel
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 FORMAT = 1
@@ -41,18 +44,15 @@ class FeatureConfig:
 
 def features(canon: Sequence[str], cfg: FeatureConfig) -> set[str]:
     """Binary features of a call given its canonical skeleton tokens (clause boundaries included)."""
-    out: set[str] = set()
-    prev = ""
+    out = set(canon)
+    out.discard(BOUNDARY)
+    if cfg.bigrams:
+        out.update([a + " " + b for a, b in itertools.pairwise(canon) if a != BOUNDARY and b != BOUNDARY])
     cmin, cmax = cfg.char_min, cfg.char_max
-    for tok in canon:
-        if tok == BOUNDARY:
-            prev = ""
-            continue
-        out.add(tok)
-        if cfg.bigrams and prev:
-            out.add(prev + " " + tok)
-        prev = tok
-        if cmax and not tok.isdecimal():
+    if cmax:
+        for tok in canon:
+            if tok == BOUNDARY or tok.isdecimal():
+                continue
             padded = "<" + tok + ">"
             n_chars = len(padded)
             for n in range(cmin, cmax + 1):
@@ -71,24 +71,37 @@ class TextModel:
         weights: Mapping[str, Sequence[float]],
         cfg: FeatureConfig,
         scale: float,
+        review: ReviewModel | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.bias = tuple(float(b) for b in bias)
         self.weights = {f: tuple(float(x) for x in w) for f, w in weights.items()}
         self.cfg = cfg
         self.scale = float(scale)  # how much of the rule score scale one nat of log-probability is worth
+        self.review = review  # confidence weights and review threshold fitted on held-out answers
         if len(self.bias) != len(self.classes) or any(
             len(w) != len(self.classes) for w in self.weights.values()
         ):
             raise ValueError("model weights do not match its classes")
+        # The same weights keyed for a fast path (word unigrams and bigrams only): a call's words and
+        # word pairs are looked up as they are, without building feature strings.
+        self._unigrams = {f: w for f, w in self.weights.items() if " " not in f and not f.startswith("#")}
+        self._bigrams = {tuple(f.split(" ")): w for f, w in self.weights.items() if " " in f}
+        self._fast = cfg.bigrams and not cfg.char_max
 
     def logits(self, canon: Sequence[str]) -> list[float]:
         """Unnormalised class scores of a call."""
-        get = self.weights.get
-        rows = [w for w in map(get, features(canon, self.cfg)) if w is not None]
+        if self._fast:
+            # Binary features: each distinct word and distinct within-clause pair counts once (pairs
+            # across a clause boundary contain "," and are never in the model).
+            # (Rows are non-empty tuples, so `filter(None, ...)` drops exactly the missing ones.)
+            rows = list(filter(None, map(self._unigrams.get, set(canon))))
+            rows += filter(None, map(self._bigrams.get, set(itertools.pairwise(canon))))
+        else:
+            rows = list(filter(None, map(self.weights.get, features(canon, self.cfg))))
         if not rows:
             return list(self.bias)
-        return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+        return list(map(operator.add, self.bias, map(sum, zip(*rows, strict=True))))
 
     def relative(self, canon: Sequence[str]) -> dict[str, float]:
         """Class log-probabilities minus that of the model's favourite (0 for it, < 0 for the rest).
@@ -96,8 +109,7 @@ class TextModel:
         Equal to `log_proba` shifted by a constant, without the cost of normalising.
         """
         z = self.logits(canon)
-        top = max(z)
-        return {c: v - top for c, v in zip(self.classes, z, strict=True)}
+        return dict(zip(self.classes, map(operator.sub, z, itertools.repeat(max(z))), strict=True))
 
     def log_proba(self, canon: Sequence[str]) -> dict[str, float]:
         """Class log-probabilities of a call."""
@@ -107,7 +119,8 @@ class TextModel:
         return {c: v - log_norm for c, v in zip(self.classes, z, strict=True)}
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """JSON-ready form of the model (model.json)."""
+        out: dict[str, Any] = {
             "format": FORMAT,
             "classes": list(self.classes),
             "scale": self.scale,
@@ -115,12 +128,17 @@ class TextModel:
             "bias": [round(b, 3) for b in self.bias],
             "weights": {f: [round(x, 3) for x in w] for f, w in sorted(self.weights.items())},
         }
+        if self.review is not None:
+            out["review"] = self.review.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TextModel:
         if d.get("format") != FORMAT:
             raise ValueError(f"unknown model format {d.get('format')!r}")
-        return cls(d["classes"], d["bias"], d["weights"], FeatureConfig.from_dict(d["features"]), d["scale"])
+        review = ReviewModel.from_dict(d["review"]) if d.get("review") else None
+        cfg = FeatureConfig.from_dict(d["features"])
+        return cls(d["classes"], d["bias"], d["weights"], cfg, d["scale"], review)
 
 
 def load_model(path: Path = MODEL_PATH) -> TextModel | None:
