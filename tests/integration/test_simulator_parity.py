@@ -158,5 +158,7 @@ async def test_api_and_simulator_choose_the_same_units(
     assert chosen_by_api == chosen_by_sim
     assert api_status[4] == "duplicate"
     # The freed units took the waiting calls highest priority first, on both sides.
-    offers = [a.call_id for a in sim.assignments if a.via == "offer"]
+    # Calls 5-7 queue for police (priorities 3, 1, 2); call 2's police companion may also wait, by what
+    # triage says the accident needs, so only the order among 5-7 is fixed here.
+    offers = [a.call_id for a in sim.assignments if a.via == "offer" and a.call_id in (5, 6, 7)]
     assert offers[:2] == [6, 7]
