@@ -22,6 +22,7 @@ import asyncpg
 import httpx
 import pytest
 import time_machine
+from fastapi import FastAPI
 
 from app.config import ROOT, Settings
 from app.database import asyncpg_dsn, database_name, embedded_server, with_database
@@ -154,13 +155,18 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-async def client(clock: time_machine.Traveller, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client over the ASGI app, with its lifespan running."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-            yield c
+async def app(clock: time_machine.Traveller, settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app on this test's settings, its lifespan running, on the test's clock."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client over the ASGI app."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        yield c
 
 
 def token(role: str, unit_id: int | None = None, **kw: object) -> dict[str, str]:

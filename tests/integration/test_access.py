@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,21 +32,6 @@ from tests.integration.helpers import RAIPUR, add_unit, post_call
 def settings(db_url: str) -> Settings:
     """No watchdog rounds: these tests move the clock by hours."""
     return make_settings(db_url, ack_check_interval_seconds=3600)
-
-
-@pytest.fixture
-async def app(clock: time_machine.Traveller, settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app with its lifespan running."""
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client over the app."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 # ------------------------------------------------------------------------ authentication before the pool

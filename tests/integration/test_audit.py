@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import httpx
 import jwt
 import pytest
-import time_machine
 
 from app.config import Settings
-from app.main import create_app
 from tests.conftest import make_settings, token
 from tests.integration.helpers import RAIPUR, add_unit, offset, post_call
 
@@ -23,18 +20,6 @@ DURG = (21.19, 81.28)
 def settings(db_url: str) -> Settings:
     """No watchdog rounds: every event in these tests comes from a request."""
     return make_settings(db_url, ack_check_interval_seconds=3600)
-
-
-@pytest.fixture
-async def client(clock: time_machine.Traveller, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client over the app."""
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as c,
-    ):
-        yield c
 
 
 def actor_of(headers: dict[str, str]) -> str:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import time_machine
 from fastapi import FastAPI
 
 from app.config import Settings
-from app.main import create_app
 from tests.conftest import make_settings, token
 from tests.integration.asgi import streaming
 from tests.integration.helpers import RAIPUR, add_unit, post_call
@@ -24,21 +21,6 @@ DURG = (21.19, 81.28)
 def settings(db_url: str) -> Settings:
     """No watchdog rounds: nothing moves behind the test's back."""
     return make_settings(db_url, ack_check_interval_seconds=3600)
-
-
-@pytest.fixture
-async def app(clock: time_machine.Traveller, settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app with its lifespan running."""
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client over the app."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 def ids(response: httpx.Response, key: str = "id") -> set[int]:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import asyncpg
 import httpx
 import pytest
-import time_machine
 from fastapi import FastAPI
 
 from app.config import Settings
-from app.main import create_app
 from app.security import utcnow
 from app.services.watchdog import lapse_round
 from tests.conftest import make_settings, token
@@ -24,21 +21,6 @@ from tests.integration.helpers import RAIPUR, add_unit, move, offset, post_call
 def settings(db_url: str) -> Settings:
     """The tests run the lapse rounds themselves, at the times they choose."""
     return make_settings(db_url, ack_check_interval_seconds=3600, mass_lapse_units=5)
-
-
-@pytest.fixture
-async def app(clock: time_machine.Traveller, settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app with its lifespan running."""
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client over the app."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 async def lapse(app: FastAPI, settings: Settings) -> int:
