@@ -15,7 +15,14 @@ from app.dispatch.triage import SERVICES, Triage, classify
 from app.dispatch.triage.classifier import _LEXICON, _MODEL, canonical_tokens, classify_with
 from app.dispatch.triage.evaluation import evaluate, load, main
 from app.dispatch.triage.lexicon import LexiconError, compile_lexicon, load_lexicon
-from app.dispatch.triage.model import MODEL_PATH, FeatureConfig, TextModel, features, load_model
+from app.dispatch.triage.model import (
+    MODEL_PATH,
+    FeatureConfig,
+    TextModel,
+    UrgencyHead,
+    features,
+    load_model,
+)
 from app.dispatch.triage.normalize import MAX_CHARS, skeleton
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -468,6 +475,51 @@ def test_model_round_trips_and_rejects_bad_files(tmp_path: Path) -> None:
         TextModel(SERVICES, [0.0] * 5, {"ag": [1.0, 2.0]}, cfg, 1.0)
 
 
+def _head_on(text: str, row: tuple[float, float, float]) -> TextModel:
+    """A model whose category head is neutral and whose urgency head puts `row` on every word of text."""
+    words = set(canonical_tokens(_LEXICON, text)[1]) - {","}
+    head = UrgencyHead((0.0, 0.0, 0.0), {w: row for w in words}, 0.5)
+    cfg = FeatureConfig(bigrams=True, char_min=0, char_max=0)
+    return TextModel(SERVICES, [0.0] * 5, {}, cfg, 1.5, urgency=head)
+
+
+def test_urgency_head_raises_a_priority_and_says_so() -> None:
+    text = "Someone stole my phone last week"
+    rules = classify_with(_LEXICON, text)
+    assert rules.priority == 3
+    raised = classify_with(_LEXICON, text, _head_on(text, (3.0, 0.0, 0.0)))
+    assert raised.priority == 1 and raised.category == rules.category
+    assert raised.acuity[-1].startswith("like life-threatening calls (learned")
+    kept = classify_with(_LEXICON, text, _head_on(text, (-3.0, 0.0, 3.0)))
+    assert kept.priority == 3 and not any("learned" in r for r in kept.acuity)
+
+
+def test_urgency_head_never_lowers_a_priority() -> None:
+    text = "A man is waving a gun at people in the market right now"
+    t = classify_with(_LEXICON, text, _head_on(text, (-5.0, 0.0, 5.0)))
+    assert t.priority == 1 and not any("learned" in r for r in t.acuity)
+
+
+def test_urgency_head_round_trips_and_rejects_bad_widths(tmp_path: Path) -> None:
+    model = _head_on("aag lagi hai", (1.0, 0.5, -1.0))
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model.to_dict()))
+    back = load_model(path)
+    assert back is not None and back.urgency == model.urgency
+    bad = model.to_dict()
+    bad["urgency"]["weights"] = {"ag": [1.0, 2.0]}
+    path.write_text(json.dumps(bad))
+    with pytest.raises(ValueError, match="three weights"):
+        load_model(path)
+
+
+def test_shipped_urgency_head_is_a_probability() -> None:
+    assert _MODEL is not None and _MODEL.urgency is not None
+    assert 0.0 < _MODEL.urgency.threshold < 1.0
+    _, p1 = _MODEL.read(["ag", "lg", "gi"])
+    assert p1 is not None and 0.0 < p1 < 1.0
+
+
 def test_model_features_share_scripts() -> None:
     cfg = FeatureConfig(bigrams=True, char_min=0, char_max=0)
     _, hi = canonical_tokens(_LEXICON, "आग लगी")
@@ -564,7 +616,6 @@ def test_a_habit_is_urgent_violence_now_is_priority_1(habit: str, now: str) -> N
     [
         ("There was a small fire in the kitchen last night, we put it out, nobody is hurt", 3),
         ("kaali ratiha pairavat ma aagi lage rahis, gaon wale man bujha din, kakro la kuchhu nai hois", 3),
-        ("aag bujha di thi par ab fir se lag gayi hai", 2),  # it burns again: not over
         ("Mera UPI se 25,000 kat gaya, kal ki baat hai", 3),  # money "cut", not a wound
         ("Someone stole my phone last week", 3),
         ("Bus overturned on the highway, many passengers injured", 1),  # several hurt: flagged
@@ -577,6 +628,13 @@ def test_a_habit_is_urgent_violence_now_is_priority_1(habit: str, now: str) -> N
 )
 def test_priority_signals(text: str, priority: int) -> None:
     assert classify(text).priority == priority
+
+
+def test_a_fire_that_burns_again_is_not_over() -> None:
+    # "put out, but burning again": not "fire out, nobody hurt" (3); whether anyone is inside is unsaid.
+    t = classify("aag bujha di thi par ab fir se lag gayi hai")
+    assert t.category == "fire" and t.priority < 3
+    assert "fire out, nobody hurt" not in t.acuity
 
 
 def test_doubt_between_1_and_2_is_priority_1_and_flagged() -> None:
@@ -663,7 +721,7 @@ def test_aspect_cues_spelt_like_other_words_match_only_as_spelt() -> None:
     assert lex.aspect.kinds_of(skeleton("gaon"), "gaon") is None
     assert lex.aspect.kinds_of(skeleton("तोड़"), "तोड़") is None
     assert lex.aspect.kinds_of(skeleton("today"), "today") == frozenset({"today"})
-    assert classify("pati ne maara, gaon wale aa gaye hain").acuity == ()  # villagers came: no mob attack
+    assert "mob violence" not in classify("pati ne maara, gaon wale aa gaye hain").acuity  # villagers came
     t = classify("ek aadmi roz mujhe dhamki deta hai, kal usne meri gaadi bhi tod di")
     assert t.priority == 3  # reported afterwards; "tod" is no "today"
 

@@ -531,9 +531,10 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     rules_first, rules_second = _top_two(score)
     rules_margin = score[rules_first] - score[rules_second]
     raw: dict[str, float] = {}  # the model's own log-probabilities relative to its favourite
+    p_urgent: float | None = None  # the model's urgency head: probability of priority 1
     if model is not None:
         rules_top = score[rules_first]
-        raw = model.relative(canon)
+        raw, p_urgent = model.read(canon)
         relative = dict(raw)
         # A victim service needs a victim in the call. The model reads "missing" as a child's case;
         # a missing father of 72 (an adult age zeroes the child role above) is a police matter.
@@ -545,7 +546,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         if rules_top <= 0:
             # Nothing in the lexicon matched: the model's best guess, flagged for the operator.
             guess = max(SERVICES, key=lambda s: (relative[s], -TIE_ORDER.index(s)))
-            acu = acuity_of(guess)
+            acu = _backed_up(acuity_of(guess), p_urgent, model)
             sec = _secondary(guess, role, serious_medical, acu)
             return Triage(guess, sec, acu.priority, 0.1, (), True, acu.reasons), []
         if victim is not None:
@@ -561,7 +562,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         _combine(score, relative, model.scale)
     category, runner_up = _top_two(score)
     top, second = score[category], score[runner_up]
-    acu = acuity_of(category)
+    acu = _backed_up(acuity_of(category), p_urgent, model)
     priority, doubt = acu.priority, acu.doubt
     if top <= 0 and model is None:
         # Nothing decisive matched: best guess is the commonest service, flagged for the operator.
@@ -603,6 +604,20 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     evidence = [" ".join(surf[m.start : m.end]) for m in list(behind.values())[:MAX_EVIDENCE]]
     triage = Triage(category, secondary, priority, confidence, tuple(evidence), needs_review, acu.reasons)
     return triage, values
+
+
+def _backed_up(acu: Acuity, p_urgent: float | None, model: TextModel | None) -> Acuity:
+    """The rules' acuity, raised to 1 when the learned urgency head finds priority 1 likely enough.
+
+    The rules read danger from the lexicon's signals; calls that say it in words the lexicon lacks
+    ("face has gone crooked", "someone is breaking the almirah downstairs") resemble the labelled
+    priority-1 calls, and the head catches them. It only ever raises a priority.
+    """
+    if p_urgent is None or model is None or model.urgency is None or acu.priority == 1:
+        return acu
+    if p_urgent < model.urgency.threshold:
+        return acu
+    return Acuity(1, acu.doubt, (*acu.reasons, f"like life-threatening calls (learned, p={p_urgent:.2f})"))
 
 
 _DIGIT = re.compile(r"\d")

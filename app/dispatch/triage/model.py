@@ -61,8 +61,41 @@ def features(canon: Sequence[str], cfg: FeatureConfig) -> set[str]:
     return out
 
 
+URGENCY_CLASSES = 3  # priorities 1, 2, 3
+
+
+@dataclass(frozen=True)
+class UrgencyHead:
+    """A second linear head over the same features: how likely the call is priority 1.
+
+    Trained on the labelled priorities (`train.py`). It backs up the acuity rules in one direction
+    only: a call the rules put at 2 or 3 becomes 1 when this head finds priority 1 at least
+    `threshold` likely (over-triage costs a unit, under-triage can cost a life). It never lowers a
+    priority.
+    """
+
+    bias: tuple[float, ...]  # priorities 1, 2, 3
+    weights: Mapping[str, tuple[float, ...]]
+    threshold: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "bias": [round(b, 3) for b in self.bias],
+            "weights": {f: [round(x, 3) for x in w] for f, w in sorted(self.weights.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> UrgencyHead:
+        bias = tuple(float(b) for b in d["bias"])
+        weights = {f: tuple(float(x) for x in w) for f, w in d["weights"].items()}
+        if len(bias) != URGENCY_CLASSES or any(len(w) != URGENCY_CLASSES for w in weights.values()):
+            raise ValueError("urgency head needs three weights (priorities 1, 2, 3) per feature")
+        return cls(bias, weights, float(d["threshold"]))
+
+
 class TextModel:
-    """Linear multinomial model: class log-probabilities of a call's features."""
+    """Linear multinomial model: class log-probabilities of a call's features (and its urgency)."""
 
     def __init__(
         self,
@@ -72,6 +105,7 @@ class TextModel:
         cfg: FeatureConfig,
         scale: float,
         review: ReviewModel | None = None,
+        urgency: UrgencyHead | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.bias = tuple(float(b) for b in bias)
@@ -79,18 +113,30 @@ class TextModel:
         self.cfg = cfg
         self.scale = float(scale)  # how much of the rule score scale one nat of log-probability is worth
         self.review = review  # confidence weights and review threshold fitted on held-out answers
-        if len(self.bias) != len(self.classes) or any(
-            len(w) != len(self.classes) for w in self.weights.values()
-        ):
+        self.urgency = urgency
+        k = len(self.classes)
+        if len(self.bias) != k or any(len(w) != k for w in self.weights.values()):
             raise ValueError("model weights do not match its classes")
-        # The same weights keyed for a fast path (word unigrams and bigrams only): a call's words and
+        # One row per feature holds both heads (the services', then the urgency head's), so a call's
+        # features are looked up once.
+        rows: dict[str, tuple[float, ...]] = dict(self.weights)
+        self._bias: tuple[float, ...] = self.bias
+        if urgency is not None:
+            zero_k, zero_u = (0.0,) * k, (0.0,) * URGENCY_CLASSES
+            rows = {
+                f: self.weights.get(f, zero_k) + urgency.weights.get(f, zero_u)
+                for f in self.weights.keys() | urgency.weights.keys()
+            }
+            self._bias = self.bias + urgency.bias
+        self._rows = rows
+        # The same rows keyed for a fast path (word unigrams and bigrams only): a call's words and
         # word pairs are looked up as they are, without building feature strings.
-        self._unigrams = {f: w for f, w in self.weights.items() if " " not in f and not f.startswith("#")}
-        self._bigrams = {tuple(f.split(" ")): w for f, w in self.weights.items() if " " in f}
+        self._unigrams = {f: w for f, w in rows.items() if " " not in f and not f.startswith("#")}
+        self._bigrams = {tuple(f.split(" ")): w for f, w in rows.items() if " " in f}
         self._fast = cfg.bigrams and not cfg.char_max
 
     def logits(self, canon: Sequence[str]) -> list[float]:
-        """Unnormalised class scores of a call."""
+        """Unnormalised scores of a call: the classes', then (with an urgency head) priorities 1-3."""
         if self._fast:
             # Binary features: each distinct word and distinct within-clause pair counts once (pairs
             # across a clause boundary contain "," and are never in the model).
@@ -98,22 +144,34 @@ class TextModel:
             rows = list(filter(None, map(self._unigrams.get, set(canon))))
             rows += filter(None, map(self._bigrams.get, set(itertools.pairwise(canon))))
         else:
-            rows = list(filter(None, map(self.weights.get, features(canon, self.cfg))))
+            rows = list(filter(None, map(self._rows.get, features(canon, self.cfg))))
         if not rows:
-            return list(self.bias)
-        return list(map(operator.add, self.bias, map(sum, zip(*rows, strict=True))))
+            return list(self._bias)
+        return list(map(operator.add, self._bias, map(sum, zip(*rows, strict=True))))
+
+    def read(self, canon: Sequence[str]) -> tuple[dict[str, float], float | None]:
+        """`relative` of a call and the urgency head's probability of priority 1 (None without one)."""
+        z = self.logits(canon)
+        k = len(self.classes)
+        top = max(z[:k])
+        relative = dict(zip(self.classes, [v - top for v in z[:k]], strict=True))
+        if self.urgency is None:
+            return relative, None
+        u = z[k:]
+        u_top = max(u)
+        exps = [math.exp(v - u_top) for v in u]
+        return relative, exps[0] / sum(exps)
 
     def relative(self, canon: Sequence[str]) -> dict[str, float]:
         """Class log-probabilities minus that of the model's favourite (0 for it, < 0 for the rest).
 
         Equal to `log_proba` shifted by a constant, without the cost of normalising.
         """
-        z = self.logits(canon)
-        return dict(zip(self.classes, map(operator.sub, z, itertools.repeat(max(z))), strict=True))
+        return self.read(canon)[0]
 
     def log_proba(self, canon: Sequence[str]) -> dict[str, float]:
         """Class log-probabilities of a call."""
-        z = self.logits(canon)
+        z = self.logits(canon)[: len(self.classes)]
         top = max(z)
         log_norm = top + math.log(sum(math.exp(v - top) for v in z))
         return {c: v - log_norm for c, v in zip(self.classes, z, strict=True)}
@@ -130,6 +188,8 @@ class TextModel:
         }
         if self.review is not None:
             out["review"] = self.review.to_dict()
+        if self.urgency is not None:
+            out["urgency"] = self.urgency.to_dict()
         return out
 
     @classmethod
@@ -138,7 +198,8 @@ class TextModel:
             raise ValueError(f"unknown model format {d.get('format')!r}")
         review = ReviewModel.from_dict(d["review"]) if d.get("review") else None
         cfg = FeatureConfig.from_dict(d["features"])
-        return cls(d["classes"], d["bias"], d["weights"], cfg, d["scale"], review)
+        urgency = UrgencyHead.from_dict(d["urgency"]) if d.get("urgency") else None
+        return cls(d["classes"], d["bias"], d["weights"], cfg, d["scale"], review, urgency)
 
 
 def load_model(path: Path = MODEL_PATH) -> TextModel | None:
