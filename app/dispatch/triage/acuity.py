@@ -617,6 +617,7 @@ def decide(
     # Harm going on today, and beating that goes on as a habit, cannot wait; a pattern without violence
     # reported without anything today (labour, taunts, messages) and old events can.
     beaten = violence and not long_ago
+    # A child harmed by someone stays within the offender's reach: never "can wait".
     if (
         past_only
         and offence
@@ -625,6 +626,7 @@ def decide(
         and not danger
         and abduction == 0
         and category in ("police", "women", "child")
+        and victim != "child"
     ):
         return Acuity(3, False, ("reported after the fact",))
     if (
@@ -635,6 +637,7 @@ def decide(
         and not danger
         and abduction == 0
         and category in ("police", "women", "child")
+        and victim != "child"
         and not aspect.today
         and present.isdisjoint(("urgent", "distress"))
     ):

@@ -374,7 +374,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
 
     if "mob" in present and _mob_attacks(active, canon, surf):
         role["mob_attack"] = 1.0  # "गांव वालों ने पीटा", "a crowd is beating the driver"
-    if ("injury" in present or "burn" in present) and _many_hurt(lex, active, canon):
+    if not present.isdisjoint(("injury", "burn", "medical")) and _many_hurt(lex, active, canon):
         role["many_hurt"] = 1.0  # "kai log ghayal", "many passengers injured": a mass casualty
 
     if present & _AGE_ROLES or _has_digit(canon):
@@ -440,8 +440,9 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         # who fell and broke an arm, is a casualty or someone to rescue, not a protection case.
         child_ctx = 0.0
     vw, vc = rg("woman", 0.0), rg("child", 0.0)
-    if against > 0 or rg("abduction", 0.0) > 0:
-        # A husband or in-laws mark domestic abuse of a woman; a husband who is missing is no woman victim.
+    if (against > 0 or rg("abduction", 0.0) > 0) and not (rg("male_caller", 0.0) > 0 and vw <= 0):
+        # A husband or in-laws mark domestic abuse of a woman; a husband who is missing is no woman victim,
+        # nor is the man who calls about his jija or his in-laws beating him ("main uska saala hoon").
         vw += rg("woman_ctx", 0.0)
     if women_off == 0:
         vc += rg("child_weak", 0.0)  # "boys teasing girls": weak nouns are the offenders of harassment
@@ -811,18 +812,23 @@ def _mob_attacks(active: list[_Match], canon: list[str], surf: list[str]) -> boo
     return False
 
 
+MANY_SICK = 5  # people taken ill at once that make a mass casualty (food poisoning, a gas leak)
 MANY_REACH = 3  # words from a quantity ("kai log", "many passengers") to the injury it counts
 
 
 def _many_hurt(lex: Lexicon, active: list[_Match], canon: list[str]) -> bool:
-    """A quantity of people right before an injury or burn word, in the same clause.
+    """A quantity of people right before an injury, burn or sickness word, in the same clause.
 
     The quantity is a word for many ("kai log", "several people") or a number of two or more before a
-    person noun ("three kids", "do log", "5-6 bachon").
+    person noun ("three kids", "do log", "5-6 bachon"). Sickness counts from MANY_SICK people on ("25-30
+    logon ko ulti-dast" after a feast, "बीस ले जादा लइका" at a hostel: food poisoning, a mass casualty);
+    two people with a fever are not one.
     """
     hurt_at = {m.start for m in active if "injury" in m.entries.roles or "burn" in m.entries.roles}
+    sick_at = {m.start for m in active if "medical" in m.entries.roles}
     for m in active:
         roles = m.entries.roles
+        count: int | None = MANY_SICK
         if "many" not in roles:
             if not (m.entries.person or "person" in roles) or m.start == 0:
                 continue
@@ -830,12 +836,13 @@ def _many_hurt(lex: Lexicon, active: list[_Match], canon: list[str]) -> bool:
             count = int(before) if before.isdecimal() and len(before) <= 3 else lex.numbers.get(before)
             if count is None or count < 2:
                 continue
-        if m.start in hurt_at:
+        wanted = hurt_at | sick_at if count >= MANY_SICK else hurt_at
+        if m.start in wanted:
             return True  # one phrase: "many injured"
         for j in range(m.end, min(m.end + MANY_REACH, len(canon))):
             if canon[j] == BOUNDARY:
                 break
-            if j in hurt_at:
+            if j in wanted:
                 return True
     return False
 

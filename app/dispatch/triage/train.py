@@ -36,6 +36,8 @@ DATA_FILES = (
     "triage_train_e.jsonl",
     "triage_new_a.jsonl",
     "triage_new_b.jsonl",
+    "triage_new_d.jsonl",
+    "triage_new_e.jsonl",
 )
 
 FEATURES = FeatureConfig(bigrams=True, char_min=0, char_max=0)  # char n-grams: no gain, 10x slower
