@@ -206,7 +206,12 @@ def _ages(
         if i + 1 < len(canon) and (canon[i + 1] in _NOT_AGE_AFTER or i + 1 in person_start):
             continue
         if "age_unit_infant" in after:
-            if child_noun:
+            # "for two months", "पिछले छह महीने से", "छै महीना ले", "two months ago": a duration, not a baby's age.
+            unit_end = i + 2 if after[0] == "age_unit_infant" else i + 3
+            duration = (i > 0 and canon[i - 1] in _DURATION_BEFORE) or (
+                unit_end < len(canon) and canon[unit_end] in _DURATION_AFTER
+            )
+            if child_noun and not duration:
                 explicit.append(0)
         elif "age_unit" in after or "age_word" in before[:1]:
             explicit.append(value)
@@ -217,6 +222,10 @@ def _ages(
     return explicit, approx
 
 
+_DURATION_BEFORE = frozenset(skeleton(w) for w in ("for", "since", "pichhle", "पिछले", "last", "past"))
+_DURATION_AFTER = frozenset(
+    skeleton(w) for w in ("se", "से", "ले", "tak", "तक", "bhar", "भर", "ago", "pehle", "पहले", "from")
+)
 _CANON = itemgetter(0)  # Word.canon
 _KEY = itemgetter(1)  # Word.key
 _HIT = itemgetter(2)  # Word.hit

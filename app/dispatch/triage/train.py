@@ -36,6 +36,7 @@ DATA_FILES = (
     "triage_train_e.jsonl",
     "triage_new_a.jsonl",
     "triage_new_b.jsonl",
+    "triage_new_c.jsonl",
     "triage_new_d.jsonl",
     "triage_new_e.jsonl",
 )
