@@ -24,6 +24,7 @@ from app.dispatch.triage.model import (
     load_model,
 )
 from app.dispatch.triage.normalize import MAX_CHARS, skeleton
+from app.dispatch.triage.review import DEFAULT as DEFAULT_REVIEW
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -638,12 +639,23 @@ def test_a_fire_that_burns_again_is_not_over() -> None:
     assert "fire out, nobody hurt" not in t.acuity
 
 
-def test_doubt_between_1_and_2_is_priority_1_and_flagged() -> None:
-    # A 15-year-old late from school: urgent, perhaps not life-threatening; the operator decides.
-    t = classify("मेरा बेटा, कक्षा 8 में पढ़ता है, स्कूल से नहीं लौटा")
-    assert (t.category, t.priority, t.needs_review) == ("child", 1, True)
-    t = classify("Bus overturned on the highway, many passengers injured")
-    assert t.priority == 1 and t.needs_review
+@pytest.mark.parametrize(
+    "text",
+    [
+        "मेरा बेटा, कक्षा 8 में पढ़ता है, स्कूल से नहीं लौटा",  # a 13-year-old late: perhaps not in danger
+        "Bus overturned on the highway, many passengers injured",  # how badly: the operator asks
+    ],
+)
+def test_doubt_between_1_and_2_is_priority_1_and_flagged_unless_the_head_agrees(text: str) -> None:
+    rules = classify_with(_LEXICON, text)
+    assert rules.priority == 1 and rules.needs_review  # the rules alone: in doubt, so 1 and flagged
+    doubting = classify_with(_LEXICON, text, _head_on(text, (-3.0, 3.0, 0.0)))
+    assert doubting.priority == 1 and doubting.needs_review  # the head thinks 2: still flagged
+    agreeing = classify_with(_LEXICON, text, _head_on(text, (3.0, 0.0, 0.0)))
+    assert agreeing.priority == 1 and agreeing.acuity == rules.acuity
+    assert agreeing.needs_review == (
+        agreeing.confidence < DEFAULT_REVIEW.threshold
+    )  # only if the category is unsure
 
 
 def test_threats_are_not_the_harm_itself() -> None:

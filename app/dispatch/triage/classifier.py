@@ -619,11 +619,18 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
 def _backed_up(acu: Acuity, p_urgent: float | None, model: TextModel | None) -> Acuity:
     """The rules' acuity, raised to 1 when the learned urgency head finds priority 1 likely enough.
 
-    The rules read danger from the lexicon's signals; calls that say it in words the lexicon lacks
+    A 1 the rules were unsure of stays flagged only when the head does not find it likely too. The rules
+    read danger from the lexicon's signals; calls that say it in words the lexicon lacks
     ("face has gone crooked", "someone is breaking the almirah downstairs") resemble the labelled
     priority-1 calls, and the head catches them. It only ever raises a priority.
     """
-    if p_urgent is None or model is None or model.urgency is None or acu.priority == 1:
+    if p_urgent is None or model is None or model.urgency is None:
+        return acu
+    if acu.priority == 1:
+        if acu.doubt and p_urgent >= model.urgency.threshold:
+            # The rules were in doubt between 1 and 2 and the learned head finds 1 likely: both say 1,
+            # so the call is not flagged for that (it still is when the category is unsure).
+            return Acuity(1, False, acu.reasons)
         return acu
     if p_urgent < model.urgency.threshold:
         return acu
@@ -837,14 +844,15 @@ def _many_hurt(lex: Lexicon, active: list[_Match], canon: list[str]) -> bool:
     sick_at = {m.start for m in active if "medical" in m.entries.roles}
     for m in active:
         roles = m.entries.roles
-        count: int | None = MANY_SICK
+        count = MANY_SICK  # "kai log", "many": as many as it takes
         if "many" not in roles:
             if not (m.entries.person or "person" in roles) or m.start == 0:
                 continue
             before = canon[m.start - 1]
-            count = int(before) if before.isdecimal() and len(before) <= 3 else lex.numbers.get(before)
-            if count is None or count < 2:
+            stated = int(before) if before.isdecimal() and len(before) <= 3 else lex.numbers.get(before)
+            if stated is None or stated < 2:
                 continue
+            count = stated
         wanted = hurt_at | sick_at if count >= MANY_SICK else hurt_at
         if m.start in wanted:
             return True  # one phrase: "many injured"
