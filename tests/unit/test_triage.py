@@ -485,14 +485,22 @@ def _head_on(text: str, row: tuple[float, float, float]) -> TextModel:
 
 
 def test_urgency_head_raises_a_priority_and_says_so() -> None:
-    text = "Someone stole my phone last week"
+    text = "my grandfather has had a fever since yesterday"
     rules = classify_with(_LEXICON, text)
-    assert rules.priority == 3
+    assert rules.priority == 2
     raised = classify_with(_LEXICON, text, _head_on(text, (3.0, 0.0, 0.0)))
     assert raised.priority == 1 and raised.category == rules.category
     assert raised.acuity[-1].startswith("like life-threatening calls (learned")
     kept = classify_with(_LEXICON, text, _head_on(text, (-3.0, 0.0, 3.0)))
-    assert kept.priority == 3 and not any("learned" in r for r in kept.acuity)
+    assert kept.priority == 2 and not any("learned" in r for r in kept.acuity)
+
+
+def test_urgency_head_leaves_a_reasoned_3_alone() -> None:
+    text = "Someone stole my phone last week"
+    rules = classify_with(_LEXICON, text)
+    assert rules.priority == 3 and rules.acuity  # "property taken or lost, offender gone"
+    t = classify_with(_LEXICON, text, _head_on(text, (5.0, 0.0, 0.0)))
+    assert t.priority == 3 and t.acuity == rules.acuity
 
 
 def test_urgency_head_never_lowers_a_priority() -> None:

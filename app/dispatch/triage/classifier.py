@@ -32,6 +32,8 @@ VICTIM_PER_OFFENCE = 1.5
 FIRE_DECISIVE = 4.0  # fire evidence this strong (a fire, a blast with flames) outranks the casualties
 RESCUE_DECISIVE = 3.0  # people trapped by a collapse, flood or stuck lift: the fire service rescues
 FIRE_MARGIN = 1.0
+SEXUAL_MARGIN = 4.0  # rule points: about e^2.7 of model odds (scale 1.5) before it could overturn
+OFFENCE_MARGIN = 2.0  # the same for harassment and dowry abuse (e^1.3)
 MAX_EVIDENCE = 8
 # Ties are broken towards the service that protects the more vulnerable caller.
 TIE_ORDER = ("women", "child", "fire", "medical", "police")
@@ -442,6 +444,10 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         role["missing"] = 0.0  # "purse chheen ke bhaag gaye": the offender ran, nobody is missing
     person_off = against + rg("abduction", 0.0) + rg("missing", 0.0)
     child_ctx = rg("child_only", 0.0)
+    if rg("drowning", 0.0) > 0 and rg("evacuated", 0.0) <= 0:
+        # Someone still in the water (not "pulled out", "bahar nikala") is a rescue: the divers first,
+        # the ambulance second; a person already out and not breathing is the ambulance's.
+        role["rescue"] = max(rg("rescue", 0.0), 1.0)
     rescue = rg("trapped", 0.0) + rg("stuck", 0.0) + rg("rescue", 0.0) > 0
     hurt_only = rg("injury", 0.0) > 0 and against + rg("abduction", 0.0) <= 0
     if rg("accident", 0.0) > 0 or rg("fire", 0.0) > 0 or rg("drowning", 0.0) > 0 or rescue or hurt_only:
@@ -491,6 +497,12 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
             # Injuries from an assault are the assault's: "she was raped, she is in pain, take her to
             # hospital" goes to the women desk, with medical as the secondary need.
             score[victim] = max(score[victim], score["medical"] + FIRE_MARGIN)
+        if women_off > 0 and rg("accident", 0.0) <= 0:
+            # A sexual assault, groping, dowry abuse is the victim desk's whatever else the call says
+            # (pain, a hospital, the police station): the learned model must not move it elsewhere.
+            others = max(v for k, v in score.items() if k != victim)
+            margin = SEXUAL_MARGIN if rg("sexual", 0.0) > 0 else OFFENCE_MARGIN
+            score[victim] = max(score[victim], others + margin)
 
     elif (
         (
@@ -549,9 +561,10 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         # A victim service needs a victim in the call. The model reads "missing" as a child's case;
         # a missing father of 72 (an adult age zeroes the child role above) is a police matter.
         floor = min(relative.values())
-        if rg("woman", 0.0) + rg("woman_ctx", 0.0) <= 0:
+        # (Unless the role logic found one by grammar or by default: groping "me" with no noun is a woman's.)
+        if rg("woman", 0.0) + rg("woman_ctx", 0.0) <= 0 and victim != "women":
             relative["women"] = floor
-        if rg("child", 0.0) + rg("child_weak", 0.0) <= 0:
+        if rg("child", 0.0) + rg("child_weak", 0.0) <= 0 and victim != "child":
             relative["child"] = floor
         if rules_top <= 0:
             # Nothing in the lexicon matched: the model's best guess, flagged for the operator.
@@ -622,7 +635,8 @@ def _backed_up(acu: Acuity, p_urgent: float | None, model: TextModel | None) -> 
     A 1 the rules were unsure of stays flagged only when the head does not find it likely too. The rules
     read danger from the lexicon's signals; calls that say it in words the lexicon lacks
     ("face has gone crooked", "someone is breaking the almirah downstairs") resemble the labelled
-    priority-1 calls, and the head catches them. It only ever raises a priority.
+    priority-1 calls, and the head catches them. It only ever raises a priority, and never one the
+    rules put at 3 for a stated reason.
     """
     if p_urgent is None or model is None or model.urgency is None:
         return acu
@@ -632,6 +646,8 @@ def _backed_up(acu: Acuity, p_urgent: float | None, model: TextModel | None) -> 
             # so the call is not flagged for that (it still is when the category is unsure).
             return Acuity(1, False, acu.reasons)
         return acu
+    if acu.priority == 3 and acu.reasons:
+        return acu  # the rules saw why it can wait ("fire out, nobody hurt", "fraud"): a word is no reason
     if p_urgent < model.urgency.threshold:
         return acu
     return Acuity(1, acu.doubt, (*acu.reasons, f"like life-threatening calls (learned, p={p_urgent:.2f})"))

@@ -39,6 +39,9 @@ DATA_FILES = (
     "triage_new_c.jsonl",
     "triage_new_d.jsonl",
     "triage_new_e.jsonl",
+    "triage_new_f.jsonl",
+    "triage_new_g.jsonl",
+    "triage_new_h.jsonl",
 )
 
 FEATURES = FeatureConfig(bigrams=True, char_min=0, char_max=0)  # char n-grams: no gain, 10x slower
