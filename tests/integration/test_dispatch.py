@@ -145,7 +145,7 @@ async def test_triaged_priority_orders_the_queue(client: httpx.AsyncClient) -> N
     assert first["status"] == "dispatched"
     texts = {
         3: "Someone stole my bicycle from outside the shop last week",
-        2: "Neighbours are fighting loudly and shouting in the lane",
+        2: "Some boys are creating a nuisance with loud music in the lane",  # urgent, nobody in danger
         1: "A man is waving a gun at people in the market right now",
     }
     queued = {}
