@@ -910,3 +910,57 @@ def test_real_call_types_non_police_rows() -> None:
     assert sum(ok) / len(rows) >= 0.93
     wrong_unflagged = sum(not o and not t.needs_review for o, t in zip(ok, results, strict=True))
     assert wrong_unflagged <= 2
+
+
+# ------------------------------------------------------------------------------ unseen-set lessons
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # A child calling about the mother's beating is a witness; the mother is the victim.
+        ("I am 10 years old, my papa is hitting mummy with a belt, her nose is bleeding", "women"),
+        ("दीदी मैं दस बछर के हंव, मोर ददा दारू पी के दाई ल लाठी म मारत हे", "women"),
+        # ... but a child who is the one harmed is the child desk's.
+        ("I am 14 and my uncle hits me every night", "child"),
+        ("meri step-mom mujhe roz maarti hai, main 13 saal ki hoon", "child"),
+        # A caller's own work with children names no child victim.
+        ("I am a teacher. For two months a man has been sending me vulgar messages", "women"),
+    ],
+)
+def test_whose_age_it_is(text: str, category: str) -> None:
+    assert classify(text).category == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "secondary"),
+    [
+        ("Boy slipped into the river, he is going under, the current is strong", "fire", "medical"),
+        ("तरिया म नहावत टूरा बूड़त हे, अब नइ दिखत हे", "fire", "medical"),
+        # Out of the water already: the ambulance's, with the police (a drowning is reported).
+        ("We pulled my uncle out of the pond, he is not responding, we are pressing his chest", "medical", "police"),
+        ("A snake has entered the house, it has not bitten anyone, the children are scared", "fire", None),
+    ],
+)
+def test_water_and_snakes(text: str, category: str, secondary: str | None) -> None:
+    t = classify(text)
+    assert t.category == category, t
+    if secondary:
+        assert secondary in t.secondary
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ek ladka meri photos edit karke daal raha hai, bol raha hai viral kar dega",  # a threat: not "can wait"
+        "मेरी बहन के साथ कल रात दुष्कर्म हुआ, आरोपी पड़ोसी है",  # an examination is needed today
+    ],
+)
+def test_threats_and_assaults_reported_later_are_not_priority_3(text: str) -> None:
+    assert classify(text).priority < 3
+
+
+def test_months_for_which_something_goes_on_are_no_babys_age() -> None:
+    t = classify_with(_LEXICON, "छै महीना ले टूरा मोर पाछू परे हे, मैं आंगनबाड़ी म काम करथंव")
+    assert "infant in danger" not in t.acuity
+    assert "infant in danger" in classify_with(_LEXICON, "6 mahine ka bachcha saans nahi le raha").acuity

@@ -515,6 +515,9 @@ def decide(
         reasons.append("blast")
     if "toxic" in present and not evacuated and not present.isdisjoint(("medical", "injury", "uncontrolled")):
         reasons.append("toxic exposure or a leak out of control")
+    elif "toxic" in present and not evacuated and not calm and (someone or "occupied" in present):
+        reasons.append("gas leak where people are")  # a spark away from a blast; is it shut off? ask
+        doubt = True
     if "burn" in present and not long_ago:
         if not present.isdisjoint(("face", "severe")) or child:
             reasons.append("serious burns")
@@ -618,6 +621,7 @@ def decide(
     # reported without anything today (labour, taunts, messages) and old events can.
     beaten = violence and not long_ago
     # A child harmed by someone stays within the offender's reach: never "can wait".
+    # A sexual assault reported the next day still needs an examination and evidence today: not "can wait".
     if (
         past_only
         and offence
@@ -627,6 +631,7 @@ def decide(
         and abduction == 0
         and category in ("police", "women", "child")
         and victim != "child"
+        and "sexual" not in present
     ):
         return Acuity(3, False, ("reported after the fact",))
     if (

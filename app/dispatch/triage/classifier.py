@@ -22,6 +22,7 @@ ADULT_AGE = 18
 MAX_GRADE = 12
 GRADE_TO_AGE = 5  # a pupil in class n is about n + 5 years old
 CHILD_AGE_WEIGHT = 2.5  # an explicit age under 18 outweighs any noun ("daughter", "girl")
+OWN_AGE_WEIGHT = 0.5  # the caller's own age under 18: a child speaking, perhaps a witness
 MIN_CHILD_VICTIM = 0.5
 SELF_FEMININE = 0.8  # woman evidence of a caller speaking of herself in the feminine
 SELF_WIFE = 1.0  # woman evidence of a caller harmed ("मुझे", "मोला") by a husband or in-laws
@@ -174,8 +175,8 @@ def _apply_negation(matches: list[_Match], canon: list[str]) -> None:
 
 def _ages(
     lex: Lexicon, matches: list[_Match], canon: list[str], child_noun: bool
-) -> tuple[list[int], list[int]]:
-    """Stated ages: (explicit, approximate).
+) -> tuple[list[int], list[int], list[int]]:
+    """Stated ages: (explicit, approximate, the caller's own).
 
     Explicit: "<n> saal/years/बछर", "aged <n>", "उम्र <n>"; months or days count as 0 when a child is
     mentioned ("6 mahine ka bachcha", not "तीन महीने की तनख्वाह"). Approximate: a number under 18 right
@@ -195,6 +196,7 @@ def _ages(
                 person_start.add(m.start)
     explicit: list[int] = []
     approx: list[int] = []
+    own: list[int] = []
     for i, tok in enumerate(canon):
         value = int(tok) if tok.isdecimal() and len(tok) <= 3 else lex.numbers.get(tok)
         if value is None or value > 120:
@@ -204,6 +206,8 @@ def _ages(
         if "grade_word" in before[:1] or ("grade_word" in after and canon[i + 1] != BOUNDARY):
             if value <= MAX_GRADE:
                 explicit.append(value + GRADE_TO_AGE)  # "class 8", "कक्षा 7", "8th class": about 13
+                if _own_age(canon, i):
+                    own.append(value + GRADE_TO_AGE)
             continue
         if i + 1 < len(canon) and (canon[i + 1] in _NOT_AGE_AFTER or i + 1 in person_start):
             continue
@@ -217,11 +221,38 @@ def _ages(
                 explicit.append(0)
         elif "age_unit" in after or "age_word" in before[:1]:
             explicit.append(value)
+            if _own_age(canon, i):
+                own.append(value)
         elif value < ADULT_AGE and (
             "age_word" in before or (tok.isdecimal() and person_end & {i, i - 1, i - 2})
         ):  # only digits: "एक लड़का" is "a boy", not a one-year-old
             approx.append(value)
-    return explicit, approx
+        elif value < ADULT_AGE and (canon[max(0, i - 2) : i] == ["i", "am"] or canon[i - 1 : i] == ["im"]):
+            explicit.append(value)  # "I am 12", "I'm 9": a child speaking
+            own.append(value)
+    return explicit, approx, own
+
+
+# The caller's own age: "I am 10", "main gyarah saal ki hoon", "मैं दस बछर के हंव", "main class 6 mein padhta
+# hoon". A child who calls about a beating of the mother is a witness: the victim is the mother.
+_SELF_BEFORE = frozenset(skeleton(w) for w in ("i", "im", "main", "मैं"))  # not "mai"/"मंय": "my", "मन"
+_SELF_AFTER = frozenset(skeleton(w) for w in ("hoon", "हूँ", "hu", "हंव", "am"))
+OWN_AGE_REACH = 4
+
+
+def _own_age(canon: list[str], i: int) -> bool:
+    """The number at `i` is an age the caller states of himself or herself (same clause)."""
+    for j in range(i - 1, max(-1, i - OWN_AGE_REACH), -1):
+        if canon[j] == BOUNDARY:
+            break
+        if canon[j] in _SELF_BEFORE:
+            return True
+    for j in range(i + 1, min(len(canon), i + 1 + OWN_AGE_REACH)):
+        if canon[j] == BOUNDARY:
+            break
+        if canon[j] in _SELF_AFTER:
+            return True
+    return False
 
 
 _DURATION_BEFORE = frozenset(skeleton(w) for w in ("for", "since", "pichhle", "पिछले", "last", "past"))
@@ -389,12 +420,20 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         role["many_hurt"] = 1.0  # "kai log ghayal", "many passengers injured": a mass casualty
 
     if present & _AGE_ROLES or _has_digit(canon):
-        explicit, approx = _ages(lex, matches, canon, rg("child", 0.0) > 0 or rg("child_weak", 0.0) > 0)
+        explicit, approx, own = _ages(lex, matches, canon, rg("child", 0.0) > 0 or rg("child_weak", 0.0) > 0)
         ages = explicit + approx
         if ages:
             role["age"] = float(min(ages)) + 1.0  # stored +1 so that a newborn (0) still reads as present
         if ages and min(ages) < ADULT_AGE:
-            role["child"] = rg("child", 0.0) + CHILD_AGE_WEIGHT
+            others = [a for a in ages if a < ADULT_AGE]
+            for a in own:
+                if a in others:
+                    others.remove(a)
+            # A child caller's own age is weaker victim evidence ("I am 10, papa is hitting mummy") unless the
+            # caller is the one harmed ("मुझे रोज़ मारती है, मैं 13 साल की हूँ").
+            harmed_me = any("me" in surf[j : j + 2] for j in harm_at)  # "beats me", "hitting me"
+            full = others or rg("self", 0.0) > 0 or harmed_me
+            role["child"] = rg("child", 0.0) + (CHILD_AGE_WEIGHT if full else OWN_AGE_WEIGHT)
             if min(ages) == 0:
                 role["infant"] = rg("infant", 0.0) + 1.0
         elif explicit:

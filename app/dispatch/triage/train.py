@@ -42,6 +42,8 @@ DATA_FILES = (
     "triage_new_f.jsonl",
     "triage_new_g.jsonl",
     "triage_new_h.jsonl",
+    "triage_new_i.jsonl",
+    "triage_new_j.jsonl",
 )
 
 FEATURES = FeatureConfig(bigrams=True, char_min=0, char_max=0)  # char n-grams: no gain, 10x slower
