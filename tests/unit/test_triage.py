@@ -938,7 +938,7 @@ def test_whose_age_it_is(text: str, category: str) -> None:
         ("Boy slipped into the river, he is going under, the current is strong", "fire", "medical"),
         ("तरिया म नहावत टूरा बूड़त हे, अब नइ दिखत हे", "fire", "medical"),
         # Out of the water already: the ambulance's, with the police (a drowning is reported).
-        ("We pulled my uncle out of the pond, he is not responding, we are pressing his chest", "medical", "police"),
+        ("We pulled my uncle out of the pond, he is not responding", "medical", "police"),
         ("A snake has entered the house, it has not bitten anyone, the children are scared", "fire", None),
     ],
 )
@@ -952,7 +952,7 @@ def test_water_and_snakes(text: str, category: str, secondary: str | None) -> No
 @pytest.mark.parametrize(
     "text",
     [
-        "ek ladka meri photos edit karke daal raha hai, bol raha hai viral kar dega",  # a threat: not "can wait"
+        "ek ladka meri photos edit karke daal raha hai, bol raha viral kar dega",  # a threat: not "can wait"
         "मेरी बहन के साथ कल रात दुष्कर्म हुआ, आरोपी पड़ोसी है",  # an examination is needed today
     ],
 )

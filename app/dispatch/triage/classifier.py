@@ -425,14 +425,14 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         if ages:
             role["age"] = float(min(ages)) + 1.0  # stored +1 so that a newborn (0) still reads as present
         if ages and min(ages) < ADULT_AGE:
-            others = [a for a in ages if a < ADULT_AGE]
+            victim_ages = [a for a in ages if a < ADULT_AGE]
             for a in own:
-                if a in others:
-                    others.remove(a)
+                if a in victim_ages:
+                    victim_ages.remove(a)
             # A child caller's own age is weaker victim evidence ("I am 10, papa is hitting mummy") unless the
             # caller is the one harmed ("मुझे रोज़ मारती है, मैं 13 साल की हूँ").
             harmed_me = any("me" in surf[j : j + 2] for j in harm_at)  # "beats me", "hitting me"
-            full = others or rg("self", 0.0) > 0 or harmed_me
+            full = bool(victim_ages) or rg("self", 0.0) > 0 or harmed_me
             role["child"] = rg("child", 0.0) + (CHILD_AGE_WEIGHT if full else OWN_AGE_WEIGHT)
             if min(ages) == 0:
                 role["infant"] = rg("infant", 0.0) + 1.0
