@@ -964,3 +964,29 @@ def test_months_for_which_something_goes_on_are_no_babys_age() -> None:
     t = classify_with(_LEXICON, "छै महीना ले टूरा मोर पाछू परे हे, मैं आंगनबाड़ी म काम करथंव")
     assert "infant in danger" not in t.acuity
     assert "infant in danger" in classify_with(_LEXICON, "6 mahine ka bachcha saans nahi le raha").acuity
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("my wife's three brothers came to our house and hit me with sticks, my head is cut", "police"),
+        ("मेरे साले और ससुर ने मुझे डंडे से पीटा, पत्नी को मायके में रोक लिया है, मैं बाहर आ गया हूँ", "police"),
+        ("मेरी 24 साल की बहन कल सुबह ऑफिस गई थी, अभी तक घर नहीं लौटी, फोन बंद है", "police"),  # a missing adult
+        ("मेरे पति ने शराब के नशे में मुझ पर कुल्हाड़ी से वार करने की कोशिश की, मैं छिपी हूं", "women"),
+    ],
+)
+def test_who_was_harmed_and_who_is_missing(text: str, category: str) -> None:
+    assert classify(text).category == category
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a woman was raped an hour ago behind the kiln, she is bleeding", "sexual assault with injuries"),
+        ("abhi abhi do ladke pistol dikha ke petrol pump ka cash le ke bhage", "armed robbery just now"),
+        ("The lock is broken and I can see a torch moving inside the house right now", "intruder inside now"),
+    ],
+)
+def test_danger_now_from_crimes(text: str, reason: str) -> None:
+    t = classify_with(_LEXICON, text)
+    assert t.priority == 1 and reason in t.acuity, t

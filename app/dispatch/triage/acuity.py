@@ -570,6 +570,19 @@ def decide(
         doubt = True
     if "distress" in present and ongoing and not present.isdisjoint(("crime", "threat", "abduction")):
         reasons.append("hiding from an offender")  # a burglar in the house, the family hiding upstairs
+    if "sexual" in present and not present.isdisjoint(("injury", "burn")) and not long_ago:
+        reasons.append("sexual assault with injuries")  # raped an hour ago, bleeding: care and evidence now
+    if not present.isdisjoint(("robbery", "property")) and lethal_weapon and not long_ago and not past_only:
+        reasons.append("armed robbery just now")  # "pistol dikha ke cash le ke bhage": armed, close by
+    if (
+        "inside" in present
+        and not present.isdisjoint(("crime", "property", "robbery"))
+        and (aspect.now or ongoing)
+        and not fire
+        and not evacuated
+    ):
+        reasons.append("intruder inside now")  # "the lock is broken, a torch is moving inside right now"
+        doubt = True
 
     if reasons:
         return Acuity(1, doubt, tuple(reasons))
@@ -632,6 +645,7 @@ def decide(
         and category in ("police", "women", "child")
         and victim != "child"
         and "sexual" not in present
+        and not (victim == "women" and harm.habitual and ("dowry" in present or violence))
     ):
         return Acuity(3, False, ("reported after the fact",))
     if (

@@ -227,8 +227,8 @@ def _ages(
             "age_word" in before or (tok.isdecimal() and person_end & {i, i - 1, i - 2})
         ):  # only digits: "एक लड़का" is "a boy", not a one-year-old
             approx.append(value)
-        elif value < ADULT_AGE and (canon[max(0, i - 2) : i] == ["i", "am"] or canon[i - 1 : i] == ["im"]):
-            explicit.append(value)  # "I am 12", "I'm 9": a child speaking
+        elif canon[max(0, i - 2) : i] == ["i", "am"] or canon[i - 1 : i] == ["im"]:
+            explicit.append(value)  # "I am 12", "I'm 72": the caller's own age
             own.append(value)
     return explicit, approx, own
 
@@ -419,6 +419,8 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     if not present.isdisjoint(("injury", "burn", "medical")) and _many_hurt(lex, active, canon):
         role["many_hurt"] = 1.0  # "kai log ghayal", "many passengers injured": a mass casualty
 
+    # The caller is the one harmed: "मुझे मारा", "मोला मारत हे", "hit me", "beats me".
+    self_harmed = rg("self", 0.0) > 0 or any("me" in surf[j : j + 2] for j in harm_at)
     if present & _AGE_ROLES or _has_digit(canon):
         explicit, approx, own = _ages(lex, matches, canon, rg("child", 0.0) > 0 or rg("child_weak", 0.0) > 0)
         ages = explicit + approx
@@ -431,8 +433,7 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
                     victim_ages.remove(a)
             # A child caller's own age is weaker victim evidence ("I am 10, papa is hitting mummy") unless the
             # caller is the one harmed ("मुझे रोज़ मारती है, मैं 13 साल की हूँ").
-            harmed_me = any("me" in surf[j : j + 2] for j in harm_at)  # "beats me", "hitting me"
-            full = bool(victim_ages) or rg("self", 0.0) > 0 or harmed_me
+            full = bool(victim_ages) or self_harmed
             role["child"] = rg("child", 0.0) + (CHILD_AGE_WEIGHT if full else OWN_AGE_WEIGHT)
             if min(ages) == 0:
                 role["infant"] = rg("infant", 0.0) + 1.0
@@ -512,6 +513,15 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
         male_victim = True  # "मेरा भाई, उम्र 28 साल, पहुँचा ही नहीं": a missing man is the police's case
     if rescue and against + rg("abduction", 0.0) <= 0:
         male_victim = True  # people to rescue (a borewell, a flood, a lift) are nobody's victims: fire first
+    if self_harmed and rg("male_caller", 0.0) > 0 and rg("sexual", 0.0) <= 0:
+        male_victim = True  # "my wife's brothers hit me", "साले ने मुझे पीटा, मैं आ गया हूँ": the man was beaten
+    if (
+        person_off > 0
+        and person_off == rg("missing", 0.0)
+        and rg("age", 0.0) > ADULT_AGE
+        and rg("child", 0.0) <= 0
+    ):
+        male_victim = True  # "मेरी 24 साल की बहन घर नहीं लौटी", "my son is 19, gone to Nagpur": an adult
     # A woman beaten with her children there is the women desk's: a husband or in-laws harming a named woman
     # or the caller make it domestic violence unless the harm is a child's own (labour, marriage, abuse).
     own_child_harm = child_ctx - rg("marriage", 0.0)  # her own marriage is no child's case
