@@ -990,3 +990,21 @@ def test_who_was_harmed_and_who_is_missing(text: str, category: str) -> None:
 def test_danger_now_from_crimes(text: str, reason: str) -> None:
     t = classify_with(_LEXICON, text)
     assert t.priority == 1 and reason in t.acuity, t
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a pressure cooker lies by the crossing, tape around it, wires coming out", "suspected explosive"),
+        ("My father-in-law's lips have gone blue and every breath is a whistle", "critical: medical"),
+        ("परोसी डोकरी दाई आँखी नइ उघारत हे, घुर्र घुर्र आवाज करत हे", "critical: medical"),
+    ],
+)
+def test_danger_in_plain_words(text: str, reason: str) -> None:
+    t = classify_with(_LEXICON, text)
+    assert t.priority == 1 and reason in t.acuity, t
+
+
+def test_an_unclaimed_bag_alone_is_no_bomb() -> None:
+    t = classify_with(_LEXICON, "A black suitcase lies under the bench on platform 2, nobody claimed it")
+    assert t.category == "police" and "suspected explosive" not in t.acuity

@@ -570,6 +570,8 @@ def decide(
         doubt = True
     if "distress" in present and ongoing and not present.isdisjoint(("crime", "threat", "abduction")):
         reasons.append("hiding from an offender")  # a burglar in the house, the family hiding upstairs
+    if "explosive" in present and not long_ago:
+        reasons.append("suspected explosive")  # wires out of an unclaimed bag at a station: evacuate now
     if "sexual" in present and not present.isdisjoint(("injury", "burn")) and not long_ago:
         reasons.append("sexual assault with injuries")  # raped an hour ago, bleeding: care and evidence now
     if not present.isdisjoint(("robbery", "property")) and lethal_weapon and not long_ago and not past_only:

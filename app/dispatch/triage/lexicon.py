@@ -27,7 +27,7 @@ ROLES = frozenset(
         "robbery", "found", "highway", "passengers", "mob", "marriage", "grade_word", "male", "mutual",
         "self", "lost", "damage", "unhurt", "transport", "stuck", "uncontrolled", "lethal_weapon", "calm",
         "evicted", "age", "male_caller", "male_any", "recovered_med", "many", "many_hurt",
-        "threat_life", "mob_attack",
+        "threat_life", "mob_attack", "explosive",
     }
 )  # fmt: skip
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")

@@ -46,6 +46,8 @@ DATA_FILES = (
     "triage_new_j.jsonl",
     "triage_new_k.jsonl",
     "triage_new_l.jsonl",
+    "triage_new_m.jsonl",
+    "triage_new_n.jsonl",
 )
 
 FEATURES = FeatureConfig(bigrams=True, char_min=0, char_max=0)  # char n-grams: no gain, 10x slower
