@@ -48,6 +48,8 @@ DATA_FILES = (
     "triage_new_l.jsonl",
     "triage_new_m.jsonl",
     "triage_new_n.jsonl",
+    "triage_new_o.jsonl",
+    "triage_new_p.jsonl",
 )
 
 FEATURES = FeatureConfig(bigrams=True, char_min=0, char_max=0)  # char n-grams: no gain, 10x slower
