@@ -1008,3 +1008,11 @@ def test_danger_in_plain_words(text: str, reason: str) -> None:
 def test_an_unclaimed_bag_alone_is_no_bomb() -> None:
     t = classify_with(_LEXICON, "A black suitcase lies under the bench on platform 2, nobody claimed it")
     assert t.category == "police" and "suspected explosive" not in t.acuity
+
+
+def test_threats_to_kill_and_break_ins_in_chhattisgarhi() -> None:
+    # "he says he'll kill me if I go to the police": a danger to life, not a complaint that can wait.
+    threat = "मोर खेत के मेड़ ल परोसी ह जोत दिस, कहिथे थाना जाबे त तोला मार डारहूं"
+    assert classify_with(_LEXICON, threat).priority < 3
+    t = classify_with(_LEXICON, "koi manse rati ke ghar me ghuse ke koshish karat he, kapat la dhakelat he")
+    assert t.category == "police" and t.evidence

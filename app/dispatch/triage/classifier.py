@@ -834,7 +834,7 @@ def _is_person_noun(e: Entry) -> bool:
 _NOT_FEMININE = frozenset(
     {"bhi", "hi", "ki", "abhi", "yhi", "vhi", "shi", "nhi", "ni", "ai", "mi", "i", "ti"}
 )
-_AM = frozenset({"hu", "hun"})  # hoon, hu, हूं, हूँ
+_AM = frozenset({"hu", "hun", "hnv"})  # hoon, hu, हूं, हूँ, Chhattisgarhi हंव ("अकेली हंव")
 
 
 def _feminine_self(canon: list[str]) -> bool:
