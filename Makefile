@@ -52,7 +52,7 @@ screenshots: install browser
 
 # Every labelled set (service, secondary, priority where labelled), then all of them together. These sets
 # are training data now; the unseen-call numbers are each set's first run (tests/data/FIRST_RUNS.md).
-TRIAGE_SETS = dev own dev2 train_a train_b train_c train_d train_e new_a new_b new_c new_d new_e new_f new_g new_h new_i new_j new_k new_l new_m new_n new_o new_p
+TRIAGE_SETS = dev own dev2 train_a train_b train_c train_d train_e new_a new_b new_c new_d new_e new_f new_g new_h new_i new_j new_k new_l new_m new_n new_o new_p new_q new_r
 triage-eval: install
 	$(BIN)/python -m app.dispatch.triage.evaluation --summary $(TRIAGE_SETS:%=tests/data/triage_%.jsonl)
 
