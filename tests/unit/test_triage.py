@@ -926,9 +926,14 @@ def test_real_call_types_non_police_rows() -> None:
         ("meri step-mom mujhe roz maarti hai, main 13 saal ki hoon", "child"),
         # A caller's own work with children names no child victim.
         ("I am a teacher. For two months a man has been sending me vulgar messages", "women"),
+        # A man beaten by his in-laws is the police's; so is a missing adult, whoever it is.
+        ("my wife's three brothers came to our house and hit me with sticks, my head is cut", "police"),
+        ("मेरे साले और ससुर ने मुझे डंडे से पीटा, पत्नी को मायके में रोक लिया है, मैं बाहर आ गया हूँ", "police"),
+        ("मेरी 24 साल की बहन कल सुबह ऑफिस गई थी, अभी तक घर नहीं लौटी, फोन बंद है", "police"),  # a missing adult
+        ("मेरे पति ने शराब के नशे में मुझ पर कुल्हाड़ी से वार करने की कोशिश की, मैं छिपी हूं", "women"),
     ],
 )
-def test_whose_age_it_is(text: str, category: str) -> None:
+def test_who_is_harmed_whose_age_it_is_who_is_missing(text: str, category: str) -> None:
     assert classify(text).category == category
 
 
@@ -967,40 +972,17 @@ def test_months_for_which_something_goes_on_are_no_babys_age() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("my wife's three brothers came to our house and hit me with sticks, my head is cut", "police"),
-        ("मेरे साले और ससुर ने मुझे डंडे से पीटा, पत्नी को मायके में रोक लिया है, मैं बाहर आ गया हूँ", "police"),
-        ("मेरी 24 साल की बहन कल सुबह ऑफिस गई थी, अभी तक घर नहीं लौटी, फोन बंद है", "police"),  # a missing adult
-        ("मेरे पति ने शराब के नशे में मुझ पर कुल्हाड़ी से वार करने की कोशिश की, मैं छिपी हूं", "women"),
-    ],
-)
-def test_who_was_harmed_and_who_is_missing(text: str, category: str) -> None:
-    assert classify(text).category == category
-
-
-@pytest.mark.parametrize(
     ("text", "reason"),
     [
         ("a woman was raped an hour ago behind the kiln, she is bleeding", "sexual assault with injuries"),
         ("abhi abhi do ladke pistol dikha ke petrol pump ka cash le ke bhage", "armed robbery just now"),
         ("The lock is broken and I can see a torch moving inside the house right now", "intruder inside now"),
-    ],
-)
-def test_danger_now_from_crimes(text: str, reason: str) -> None:
-    t = classify_with(_LEXICON, text)
-    assert t.priority == 1 and reason in t.acuity, t
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
         ("a pressure cooker lies by the crossing, tape around it, wires coming out", "suspected explosive"),
         ("My father-in-law's lips have gone blue and every breath is a whistle", "critical: medical"),
         ("परोसी डोकरी दाई आँखी नइ उघारत हे, घुर्र घुर्र आवाज करत हे", "critical: medical"),
     ],
 )
-def test_danger_in_plain_words(text: str, reason: str) -> None:
+def test_danger_now_in_crimes_and_in_plain_words(text: str, reason: str) -> None:
     t = classify_with(_LEXICON, text)
     assert t.priority == 1 and reason in t.acuity, t
 
