@@ -509,18 +509,14 @@ def classify_explained(lex: Lexicon, text: str, model: TextModel | None = None) 
     male_victim = rg("male", 0.0) > 0 and rg("male", 0.0) >= max(vw, vc) and rg("sexual", 0.0) <= 0
     if rg("mutual", 0.0) > 0 and rg("sexual", 0.0) + rg("harassment", 0.0) + rg("abduction", 0.0) <= 0:
         male_victim = True
-    if person_off > 0 and person_off == rg("missing", 0.0) and rg("male_any", 0.0) >= max(vw, vc):
+    only_missing = person_off > 0 and person_off == rg("missing", 0.0)  # someone missing, no other offence
+    if only_missing and rg("male_any", 0.0) >= max(vw, vc):
         male_victim = True  # "मेरा भाई, उम्र 28 साल, पहुँचा ही नहीं": a missing man is the police's case
     if rescue and against + rg("abduction", 0.0) <= 0:
         male_victim = True  # people to rescue (a borewell, a flood, a lift) are nobody's victims: fire first
     if self_harmed and rg("male_caller", 0.0) > 0 and rg("sexual", 0.0) <= 0:
         male_victim = True  # "my wife's brothers hit me", "साले ने मुझे पीटा, मैं आ गया हूँ": the man was beaten
-    if (
-        person_off > 0
-        and person_off == rg("missing", 0.0)
-        and rg("age", 0.0) > ADULT_AGE
-        and rg("child", 0.0) <= 0
-    ):
+    if only_missing and rg("age", 0.0) > ADULT_AGE and rg("child", 0.0) <= 0:
         male_victim = True  # "मेरी 24 साल की बहन घर नहीं लौटी", "my son is 19, gone to Nagpur": an adult
     # A woman beaten with her children there is the women desk's: a husband or in-laws harming a named woman
     # or the caller make it domestic violence unless the harm is a child's own (labour, marriage, abuse).
